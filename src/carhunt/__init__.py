@@ -1,0 +1,1 @@
+"""carhunt: MITRE CAR analytics over Windows Sysmon telemetry."""

@@ -1,0 +1,1 @@
+"""The CAR data model and the Sysmon to CAR mapping."""

@@ -1,0 +1,1 @@
+"""Raw records to CAR tables: envelope extraction, mapping, whole-data-set steps."""

@@ -1,0 +1,102 @@
+"""Raw batches to the common envelope, in one SQL query per batch.
+
+The query recognizes each record's dialect, pulls the envelope fields and the
+EventData fields the mapping reads, and marks Sysmon records. Its output
+relation (``env``) has one row per raw record:
+
+``source_id, ref, dialect, provider, channel, event_id, computer, transport_time,
+record_id, is_sysmon`` and one text column per EventData field name.
+
+``dialect`` is ``invalid`` for text that is not JSON and ``unknown`` for JSON in
+no known shape, so that such records are counted, never dropped.
+"""
+
+from __future__ import annotations
+
+from carhunt.model.mapping import event_data_fields
+from carhunt.normalize.dialects import (
+    DIALECTS,
+    ENVELOPE_FIELDS,
+    SYSMON_CHANNELS,
+    SYSMON_PROVIDERS,
+    JsonDialect,
+)
+
+INVALID = "invalid"
+UNKNOWN = "unknown"
+
+EVENT_DATA_FIELDS: tuple[str, ...] = event_data_fields()
+
+
+def quote(name: str) -> str:
+    """Quote an SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _unescape(expr: str) -> str:
+    # &amp; last, so that "&amp;lt;" becomes "&lt;" and not "<".
+    for entity, char in (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'")):
+        expr = f"replace({expr}, {_literal(entity)}, {_literal(char)})"
+    return f"replace({expr}, '&amp;', '&')"
+
+
+def _dialect_select(dialect: JsonDialect) -> str:
+    paths: list[str] = []
+    columns: list[str] = []
+    for name in (*ENVELOPE_FIELDS, *EVENT_DATA_FIELDS):
+        indexes = []
+        for path in dialect.paths(name):
+            paths.append(path)
+            indexes.append(f"v[{len(paths)}]")
+        if not indexes:
+            expr = "NULL::VARCHAR"
+        elif len(indexes) == 1:
+            expr = indexes[0]
+        else:
+            expr = f"coalesce({', '.join(indexes)})"
+        if dialect.unescape_entities and name not in ENVELOPE_FIELDS:
+            expr = _unescape(expr)
+        columns.append(f"{expr} AS {quote(name)}")
+    path_list = ", ".join(_literal(path) for path in paths)
+    return (
+        f"SELECT source_id, ref, dialect, {', '.join(columns)} FROM ("
+        f"SELECT source_id, ref, dialect, json_extract_string(payload, [{path_list}]) AS v "
+        f"FROM typed WHERE dialect = {_literal(dialect.name)})"
+    )
+
+
+def envelope_sql(source: str = "batch") -> str:
+    """Return the query that turns raw records in ``source`` into envelope rows."""
+    detect = " ".join(
+        f"WHEN {dialect.detect} THEN {_literal(dialect.name)}" for dialect in DIALECTS
+    )
+    typed = (
+        "typed AS (SELECT source_id, ref, payload, CASE "
+        f"WHEN payload IS NULL OR NOT json_valid(payload) THEN '{INVALID}' "
+        f"WHEN json_type(payload) <> 'OBJECT' THEN '{UNKNOWN}' "
+        f"{detect} ELSE '{UNKNOWN}' END AS dialect FROM {source})"
+    )
+    nulls = ", ".join(
+        f"NULL::VARCHAR AS {quote(name)}" for name in (*ENVELOPE_FIELDS, *EVENT_DATA_FIELDS)
+    )
+    unioned = " UNION ALL ".join(
+        [_dialect_select(d) for d in DIALECTS]
+        + [
+            f"SELECT source_id, ref, dialect, {nulls} FROM typed "
+            f"WHERE dialect IN ('{INVALID}', '{UNKNOWN}')"
+        ]
+    )
+    providers = ", ".join(_literal(p) for p in SYSMON_PROVIDERS)
+    channels = ", ".join(_literal(c) for c in SYSMON_CHANNELS)
+    data_columns = ", ".join(quote(name) for name in EVENT_DATA_FIELDS)
+    return (
+        f"WITH {typed}, unioned AS ({unioned}) "
+        "SELECT source_id, ref, dialect, provider, channel, "
+        "TRY_CAST(event_id AS INTEGER) AS event_id, computer, transport_time, record_id, "
+        f"coalesce(lower(provider) IN ({providers}) OR lower(channel) IN ({channels}), false) "
+        f"AS is_sysmon, {data_columns} FROM unioned"
+    )

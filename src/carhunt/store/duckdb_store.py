@@ -1,0 +1,152 @@
+"""CAR tables in DuckDB: created from the model, filled batch by batch."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from carhunt.account import RunAccount, Skip, Source
+from carhunt.errors import StoreError
+from carhunt.model import car
+from carhunt.model.mapping import EVENT_TABLES
+from carhunt.normalize.car_sql import insert_sql
+from carhunt.normalize.envelope import INVALID, UNKNOWN, envelope_sql, quote
+from carhunt.normalize.finalize import FlowOrientation, derived_user_sql, orientation_sql
+from carhunt.normalize.values import canonical_ip_array
+
+log = logging.getLogger(__name__)
+
+SQL_TYPES = {
+    car.FieldType.TEXT: "VARCHAR",
+    car.FieldType.INT: "BIGINT",
+    car.FieldType.TIMESTAMP: "TIMESTAMP",
+    car.FieldType.BOOL: "BOOLEAN",
+}
+
+SOURCES_TABLE = "sources"
+EXAMPLE_LIMIT = 20
+
+
+def create_table_sql(table: car.ObjectAction) -> str:
+    columns = ", ".join(f"{quote(c.name)} {SQL_TYPES[c.type]}" for c in table.columns)
+    return f"CREATE TABLE IF NOT EXISTS {quote(table.table)} ({columns})"
+
+
+class Store:
+    """A DuckDB database holding the CAR tables and the list of ingested sources.
+
+    ``path=None`` keeps everything in memory; a path keeps it in a file that a
+    later run opens with ``--db`` and queries without parsing again.
+    """
+
+    def __init__(self, path: str | Path | None = None, threads: int | None = None) -> None:
+        database = ":memory:" if path is None else str(path)
+        try:
+            self.con = duckdb.connect(database)
+        except duckdb.Error as error:
+            raise StoreError(f"cannot open DuckDB store {database}: {error}") from error
+        if threads:
+            self.con.execute(f"SET threads = {int(threads)}")
+        self.con.create_function(
+            "carhunt_ip", canonical_ip_array, ["VARCHAR"], "VARCHAR", type="arrow"
+        )
+        for table in car.OBJECT_ACTIONS:
+            self.con.execute(create_table_sql(table))
+        self.con.execute(
+            f"CREATE TABLE IF NOT EXISTS {SOURCES_TABLE} (source_id INTEGER PRIMARY KEY, "
+            "path VARCHAR, member VARCHAR, format VARCHAR)"
+        )
+        self._envelope = envelope_sql("batch")
+        self._inserts = {event_id: insert_sql(event_id) for event_id in EVENT_TABLES}
+
+    def close(self) -> None:
+        self.con.close()
+
+    def next_source_id(self) -> int:
+        row = self.con.execute(f"SELECT coalesce(max(source_id), 0) FROM {SOURCES_TABLE}")
+        value = row.fetchone()
+        return int(value[0]) + 1 if value else 1
+
+    def add_source(self, source: Source) -> None:
+        self.con.execute(
+            f"INSERT INTO {SOURCES_TABLE} VALUES (?, ?, ?, ?)",
+            [source.source_id, source.path, source.member, source.format],
+        )
+
+    def sources(self) -> dict[int, Source]:
+        rows = self.con.execute(f"SELECT source_id, path, member, format FROM {SOURCES_TABLE}")
+        return {
+            int(r[0]): Source(int(r[0]), r[1], r[2], r[3] or "") for r in rows.fetchall()
+        }
+
+    def ingest(self, batch: pa.Table, account: RunAccount) -> None:
+        """Normalize one raw batch into the CAR tables and count every record."""
+        self.con.register("batch", batch)
+        try:
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE env AS {self._envelope}")
+        finally:
+            self.con.unregister("batch")
+        present = self._count(account)
+        for event_id in present:
+            self.con.execute(self._inserts[event_id])
+
+    def _count(self, account: RunAccount) -> set[int]:
+        """Count the envelope rows by outcome; return the mapped event ids present."""
+        present: set[int] = set()
+        rows = self.con.execute(
+            "SELECT dialect, is_sysmon, event_id, count(*) FROM env GROUP BY ALL"
+        ).fetchall()
+        for dialect, is_sysmon, event_id, count in rows:
+            account.read += count
+            if dialect == INVALID:
+                self._skip(account, "invalid_json", count, f"dialect = '{INVALID}'")
+            elif dialect == UNKNOWN:
+                self._skip(account, "unrecognized_record", count, f"dialect = '{UNKNOWN}'")
+            elif not is_sysmon:
+                account.not_sysmon += count
+            elif event_id is None:
+                self._skip(account, "missing_event_id", count, "is_sysmon AND event_id IS NULL")
+            elif event_id not in EVENT_TABLES:
+                account.skipped["no_car_mapping"] += count
+            else:
+                account.normalized[EVENT_TABLES[event_id]] += count
+                present.add(event_id)
+        transport = self.con.execute(
+            "SELECT count(*) FROM env WHERE is_sysmon AND \"UtcTime\" IS NULL "
+            "AND transport_time IS NOT NULL"
+        ).fetchone()
+        if transport and transport[0]:
+            account.flags["time_from_transport"] += int(transport[0])
+        return present
+
+    def _skip(self, account: RunAccount, reason: str, count: int, where: str) -> None:
+        account.skipped[reason] += count
+        kept = sum(1 for item in account.examples if item.reason == reason)
+        if kept >= EXAMPLE_LIMIT:
+            return
+        rows = self.con.execute(
+            f"SELECT source_id, ref FROM env WHERE {where} LIMIT {EXAMPLE_LIMIT - kept}"
+        ).fetchall()
+        for source_id, ref in rows:
+            source = account.sources.get(int(source_id))
+            path = source.display if source else str(source_id)
+            account.examples.append(Skip(path, ref, reason, ""))
+
+    def finalize(self, orientation: FlowOrientation = FlowOrientation.AUTO) -> None:
+        """Fill derived users and orient flows over everything loaded so far."""
+        for statement in derived_user_sql():
+            self.con.execute(statement)
+        self.con.execute(orientation_sql(orientation))
+
+    def query(self, sql: str, parameters: dict[str, Any] | None = None) -> pa.Table:
+        if parameters:
+            return self.con.execute(sql, parameters).fetch_arrow_table()
+        return self.con.sql(sql).to_arrow_table()
+
+    def count(self, table: str) -> int:
+        row = self.con.execute(f"SELECT count(*) FROM {quote(table)}").fetchone()
+        return int(row[0]) if row else 0
