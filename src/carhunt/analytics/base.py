@@ -1,0 +1,286 @@
+"""Analytic definitions: metadata plus one declarative query.
+
+An analytic is data, not a code path. Its query is written once, in DuckDB's
+SQL dialect, over the CAR tables of :mod:`carhunt.model.car`; parameters appear
+as ``$name`` placeholders. :func:`render` substitutes parameter values as SQL
+literals and writes the query in the dialect of the engine that runs it, using
+sqlglot, so DuckDB and Spark run the same text.
+
+Every query returns one row per hit with these columns:
+
+``time``              TIMESTAMP of the hit (the key event's time)
+``hostname``          host the hit is on
+``evidence``          VARCHAR[] of ``event_ref`` values of the events it rests on
+``matched_subrules``  optional VARCHAR[], for analytics with several sub-rules
+``field_missing``     optional VARCHAR[], fields whose absence let a negative test pass
+``flags``             optional VARCHAR[], such as ``baseline_incomplete``
+
+Any other column is a key field of the hit, shown in outputs by its name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError
+from sqlglot.optimizer.qualify import qualify
+from sqlglot.optimizer.scope import traverse_scope
+
+from carhunt.errors import DefinitionError, UsageError
+from carhunt.model import car
+
+ANALYTIC_ID = re.compile(r"^CAR-\d{4}-\d{2}-\d{3}$")
+SOURCE_DIALECT = "duckdb"
+REQUIRED_COLUMNS = ("time", "hostname", "evidence")
+LIST_COLUMNS = ("evidence", "matched_subrules", "field_missing", "flags")
+
+
+class Reading(StrEnum):
+    """Which reading of an analytic runs."""
+
+    RECOMMENDED = "recommended"
+    """carhunt's rule: CAR's intent with its errata fixed."""
+    CAR_STRICT = "car-strict"
+    """The literal CAR pseudocode, for comparison with other implementations."""
+
+
+@dataclass(frozen=True)
+class Technique:
+    """An ATT&CK technique and the tactics CAR files it under."""
+
+    id: str
+    name: str
+    tactics: tuple[str, ...]
+    coverage: str = ""
+    """CAR's own rating of how well the analytic covers it: Low, Moderate or High."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A tunable value of an analytic, substituted for ``$name`` in its query."""
+
+    name: str
+    default: Any
+    description: str
+    casefold: bool = False
+    """True for names compared case-insensitively: values are lower-cased when rendered."""
+
+    def coerce(self, value: Any) -> Any:
+        """Convert a value from the command line or a config file to the default's type."""
+        expected = type(self.default)
+        if isinstance(value, expected) and not (expected is int and isinstance(value, bool)):
+            return value
+        if isinstance(value, str):
+            text = value.strip()
+            if expected is bool:
+                if text.lower() in ("true", "yes", "1", "on"):
+                    return True
+                if text.lower() in ("false", "no", "0", "off"):
+                    return False
+            elif expected is int:
+                try:
+                    return int(text)
+                except ValueError:
+                    pass
+            elif expected is float:
+                try:
+                    return float(text)
+                except ValueError:
+                    pass
+            elif expected in (list, tuple):
+                return tuple(item.strip() for item in text.split(",") if item.strip())
+            elif expected is str:
+                return text
+        if expected in (list, tuple) and isinstance(value, list | tuple):
+            return tuple(str(item) for item in value)
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        raise UsageError(
+            f"invalid value {value!r} for parameter {self.name}: "
+            f"expected {expected.__name__} like {self.default!r}"
+        )
+
+
+@dataclass(frozen=True)
+class Analytic:
+    """One CAR analytic: identity, ATT&CK mapping, parameters and its queries."""
+
+    id: str
+    title: str
+    description: str
+    analytic_type: str
+    techniques: tuple[Technique, ...]
+    fields: tuple[str, ...]
+    """CAR columns the query reads, as ``table.column`` (checked against the query)."""
+    query: str
+    parameters: tuple[Parameter, ...] = ()
+    strict_query: str | None = None
+    """The literal CAR reading, where it differs from the recommended rule."""
+    strict_difference: str = ""
+    """What the CAR-strict reading does differently, for the help text."""
+    baseline: bool = False
+    """True for analytics that compare the current day against a baseline period."""
+    key_fields: tuple[str, ...] = field(default=())
+    """Hit columns shown in the terminal table, besides time and host."""
+
+    @property
+    def tactics(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for technique in self.techniques:
+            for tactic in technique.tactics:
+                seen[tactic] = None
+        return tuple(seen)
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        return tuple(sorted({name.split(".", 1)[0] for name in self.fields}))
+
+    def query_for(self, reading: Reading) -> str:
+        if reading is Reading.CAR_STRICT and self.strict_query is not None:
+            return self.strict_query
+        return self.query
+
+    def parameter(self, name: str) -> Parameter:
+        for item in self.parameters:
+            if item.name == name:
+                return item
+        known = ", ".join(p.name for p in self.parameters) or "none"
+        raise UsageError(f"{self.id} has no parameter {name!r} (parameters: {known})")
+
+    def resolve(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Return every parameter's value: the default unless overridden."""
+        values = {p.name: p.default for p in self.parameters}
+        for name, value in (overrides or {}).items():
+            values[name] = self.parameter(name).coerce(value)
+        return values
+
+
+def _schema() -> dict[str, dict[str, str]]:
+    types = {
+        car.FieldType.TEXT: "VARCHAR",
+        car.FieldType.INT: "BIGINT",
+        car.FieldType.TIMESTAMP: "TIMESTAMP",
+        car.FieldType.BOOL: "BOOLEAN",
+    }
+    return {
+        table.table: {column.name: types[column.type] for column in table.columns}
+        for table in car.OBJECT_ACTIONS
+    }
+
+
+SCHEMA = _schema()
+
+
+def parse(query: str, analytic_id: str) -> exp.Expression:
+    try:
+        expression = sqlglot.parse_one(query, read=SOURCE_DIALECT)
+    except ParseError as error:
+        raise DefinitionError(f"{analytic_id}: query does not parse: {error}") from error
+    if expression is None:
+        raise DefinitionError(f"{analytic_id}: query is empty")
+    return expression
+
+
+def placeholders(expression: exp.Expression) -> set[str]:
+    return {node.name for node in expression.find_all(exp.Placeholder)}
+
+
+def fields_read(query: str, analytic_id: str = "query") -> set[str]:
+    """Return the CAR columns a query reads, as ``table.column``."""
+    expression = parse(query, analytic_id)
+    for scope in traverse_scope(expression):
+        selects = getattr(scope.expression, "selects", [])
+        starred = any(isinstance(item, exp.Star) or item.is_star for item in selects)
+        reads_table = any(
+            isinstance(source, exp.Table) and source.name in SCHEMA
+            for source in scope.sources.values()
+        )
+        if starred and reads_table:
+            raise DefinitionError(
+                f"{analytic_id}: SELECT * over a CAR table hides which fields the query "
+                "needs; list the columns"
+            )
+    qualified = qualify(
+        expression, schema=SCHEMA, dialect=SOURCE_DIALECT, validate_qualify_columns=False
+    )
+    used: set[str] = set()
+    for scope in traverse_scope(qualified):
+        for column in scope.columns:
+            source = scope.sources.get(column.table)
+            if isinstance(source, exp.Table) and source.name in SCHEMA:
+                used.add(f"{source.name}.{column.name}")
+    return used
+
+
+def _literal(value: Any, casefold: bool = False) -> exp.Expression:
+    """Return a SQL literal; lists become typed arrays, to be used with list_contains."""
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value) if isinstance(value, set | frozenset) else list(value)
+        if casefold:
+            items = [item.lower() if isinstance(item, str) else item for item in items]
+        array = exp.Array(expressions=[exp.convert(item) for item in items])
+        # An empty array needs its element type, or engines cannot compare against it.
+        return exp.cast(array, "ARRAY<VARCHAR>") if not items else array
+    if casefold and isinstance(value, str):
+        value = value.lower()
+    return exp.convert(value)
+
+
+def render(
+    analytic: Analytic,
+    reading: Reading = Reading.RECOMMENDED,
+    values: Mapping[str, Any] | None = None,
+    dialect: str = SOURCE_DIALECT,
+) -> str:
+    """Return the analytic's query with parameters filled in, in an engine's dialect."""
+    resolved = analytic.resolve(values)
+    casefold = {p.name for p in analytic.parameters if p.casefold}
+    expression = parse(analytic.query_for(reading), analytic.id)
+
+    def substitute(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Placeholder) and node.name in resolved:
+            return _literal(resolved[node.name], node.name in casefold)
+        return node
+
+    return expression.transform(substitute).sql(dialect=dialect)
+
+
+def validate(analytic: Analytic) -> None:
+    """Raise DefinitionError when a definition breaks the contract of this module."""
+    if not ANALYTIC_ID.match(analytic.id):
+        raise DefinitionError(f"{analytic.id}: id must look like CAR-YYYY-MM-NNN")
+    if not analytic.title or not analytic.description:
+        raise DefinitionError(f"{analytic.id}: title and description are required")
+    if not analytic.techniques:
+        raise DefinitionError(f"{analytic.id}: at least one ATT&CK technique is required")
+    declared = {p.name for p in analytic.parameters}
+    if len(declared) != len(analytic.parameters):
+        raise DefinitionError(f"{analytic.id}: duplicate parameter names")
+    for reading, query in (("recommended", analytic.query), ("car-strict", analytic.strict_query)):
+        if query is None:
+            continue
+        expression = parse(query, analytic.id)
+        if not isinstance(expression, exp.Query):
+            raise DefinitionError(f"{analytic.id}: the {reading} query must be a SELECT")
+        undeclared = placeholders(expression) - declared
+        if undeclared:
+            raise DefinitionError(
+                f"{analytic.id}: {reading} query uses undeclared parameters {sorted(undeclared)}"
+            )
+        names = set(expression.named_selects)
+        missing = [name for name in REQUIRED_COLUMNS if name not in names]
+        if missing:
+            raise DefinitionError(f"{analytic.id}: {reading} query lacks columns {missing}")
+        unknown = fields_read(query, analytic.id) - {
+            f"{table}.{column}" for table, columns in SCHEMA.items() for column in columns
+        }
+        if unknown:
+            raise DefinitionError(f"{analytic.id}: {reading} query reads unknown {unknown}")
+    if analytic.strict_query is not None and not analytic.strict_difference:
+        raise DefinitionError(f"{analytic.id}: a CAR-strict query needs strict_difference")

@@ -1,0 +1,1 @@
+"""One module per CAR analytic, each defining ANALYTIC."""

@@ -1,0 +1,150 @@
+"""The hunt pipeline: inputs to CAR tables to hits, for one data set or one per file."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from carhunt.account import RunAccount, Source
+from carhunt.analytics import load_analytics
+from carhunt.analytics.base import Analytic, Reading
+from carhunt.analytics.runner import AnalyticResult, run_analytics
+from carhunt.engines.duckdb import DuckDBEngine
+from carhunt.normalize.finalize import FlowOrientation
+from carhunt.readers.inputs import InputFile, choose_reader, expand
+from carhunt.store.duckdb_store import Store
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[str, int], None]
+"""Called with (input path, records read so far) as ingestion goes on."""
+
+
+@dataclass(frozen=True)
+class HuntOptions:
+    """Settings of one hunt, as the CLI or a caller sets them."""
+
+    reading: Reading = Reading.RECOMMENDED
+    orientation: FlowOrientation = FlowOrientation.AUTO
+    parameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    analytic_ids: tuple[str, ...] = ()
+    """Analytics to run; empty runs all."""
+    per_file: bool = False
+    db_path: Path | None = None
+    input_format: str | None = None
+    threads: int | None = None
+
+
+@dataclass
+class DataSetResult:
+    """Hits of every analytic over one data set."""
+
+    name: str
+    results: list[AnalyticResult]
+
+
+@dataclass
+class HuntResult:
+    """Everything a hunt produced: results per data set and the run account."""
+
+    datasets: list[DataSetResult]
+    account: RunAccount
+
+    @property
+    def hit_count(self) -> int:
+        return sum(len(r.hits) for d in self.datasets for r in d.results)
+
+    @property
+    def failed_analytics(self) -> list[str]:
+        return sorted({r.analytic.id for d in self.datasets for r in d.results if r.error})
+
+
+def selected_analytics(ids: Iterable[str] = ()) -> list[Analytic]:
+    registry = load_analytics()
+    wanted = list(ids)
+    if not wanted:
+        return list(registry)
+    return [registry.get(analytic_id) for analytic_id in wanted]
+
+
+def ingest_file(
+    store: Store,
+    item: InputFile,
+    account: RunAccount,
+    progress: ProgressCallback | None = None,
+) -> None:
+    """Read one file into the store; a failure mid-file is recorded, not raised."""
+    source = Source(store.next_source_id(), str(item.path), None, item.reader.name)
+    account.add_source(source)
+    store.add_source(source)
+    reader = item.reader()
+    try:
+        with item.path.open("rb") as stream:
+            for batch in reader.read(stream, source, account):
+                store.ingest(batch, account)
+                if progress is not None:
+                    progress(str(item.path), batch.num_rows)
+    except (OSError, ValueError, RuntimeError) as error:
+        # Records already stored stay; the rest of the file is lost and said so.
+        account.fail(str(item.path), f"read failed part-way: {error}")
+        log.debug("reading %s failed", item.path, exc_info=True)
+
+
+def ingest(
+    store: Store,
+    files: Iterable[InputFile],
+    account: RunAccount,
+    options: HuntOptions,
+    progress: ProgressCallback | None = None,
+) -> None:
+    for item in files:
+        ingest_file(store, item, account, progress)
+    store.finalize(options.orientation)
+
+
+def hunt(
+    paths: list[str],
+    options: HuntOptions,
+    progress: ProgressCallback | None = None,
+) -> HuntResult:
+    """Run the whole pipeline over the given inputs."""
+    account = RunAccount()
+    analytics = selected_analytics(options.analytic_ids)
+    inputs = [
+        item
+        for path in expand(paths, account)
+        if (item := choose_reader(path, account, options.input_format)) is not None
+    ]
+    if options.per_file:
+        datasets = [
+            _hunt_one([item], str(item.path), analytics, options, account, progress)
+            for item in inputs
+        ]
+    else:
+        name = ", ".join(paths) if paths else "(no input)"
+        datasets = [_hunt_one(inputs, name, analytics, options, account, progress)]
+    return HuntResult(datasets, account)
+
+
+def _hunt_one(
+    inputs: list[InputFile],
+    name: str,
+    analytics: list[Analytic],
+    options: HuntOptions,
+    account: RunAccount,
+    progress: ProgressCallback | None,
+) -> DataSetResult:
+    db_path = None if options.per_file else options.db_path
+    store = Store(db_path, threads=options.threads)
+    try:
+        ingest(store, inputs, account, options, progress)
+        engine = DuckDBEngine(store)
+        results = run_analytics(
+            engine, analytics, store.sources(), options.reading, options.parameters
+        )
+    finally:
+        store.close()
+    return DataSetResult(name, results)
