@@ -4,8 +4,9 @@ The tree::
 
     CarhuntError                 base of every error carhunt raises on purpose
     ├── UsageError               a bad option, parameter or configuration value
-    ├── InputError               an input cannot be read at all (missing, unreadable, unknown format)
-    ├── RegistryError            a plugin failed to register or was not found
+    ├── InputError               an input cannot be read at all (missing, unreadable, unknown)
+    ├── RegistryError            a plugin failed to register
+    │   ├── UnknownNameError     a name the user gave is not registered (exit code 2)
     │   └── DefinitionError      an analytic definition is invalid
     ├── EngineError              a SQL engine failed or is not installed
     └── StoreError               the DuckDB store cannot be opened or written
@@ -41,6 +42,12 @@ class InputError(CarhuntError):
 
 class RegistryError(CarhuntError):
     """A plugin that failed to register, or a name that is not registered."""
+
+
+class UnknownNameError(RegistryError):
+    """A reader, analytic, engine or format name that is not registered."""
+
+    exit_code = 2
 
 
 class DefinitionError(RegistryError):

@@ -12,6 +12,9 @@ import pyarrow as pa
 from carhunt.account import Source
 from carhunt.analytics.base import LIST_COLUMNS, Analytic, Reading
 
+# Sort key for hits without a time; CAR times are naive UTC.
+EPOCH = dt.datetime(1970, 1, 1)  # noqa: DTZ001
+
 
 @dataclass(frozen=True, order=True)
 class Evidence:
@@ -102,5 +105,5 @@ def hits_from_table(
                 flags=lists["flags"],
             )
         )
-    hits.sort(key=lambda hit: (hit.time or dt.datetime.min, hit.evidence))
+    hits.sort(key=lambda hit: (hit.time is not None, hit.time or EPOCH, hit.evidence))
     return hits

@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Iterator
 from typing import Generic, TypeVar
 
-from carhunt.errors import RegistryError
+from carhunt.errors import RegistryError, UnknownNameError
 
 T = TypeVar("T")
 
@@ -15,7 +15,7 @@ class Registry(Generic[T]):
     """Plugins by unique name, in registration order.
 
     Registering a name twice raises :class:`RegistryError`, and looking up an
-    unknown name raises it with the closest registered names as a suggestion.
+    unknown name raises UnknownNameError with the closest registered names as a suggestion.
     """
 
     def __init__(self, kind: str) -> None:
@@ -24,7 +24,9 @@ class Registry(Generic[T]):
 
     def register(self, name: str, item: T) -> T:
         if name in self._items:
-            raise RegistryError(f"duplicate {self.kind} {name!r}: a {self.kind} of that name exists")
+            raise RegistryError(
+                f"duplicate {self.kind} {name!r}: a {self.kind} of that name exists"
+            )
         self._items[name] = item
         return item
 
@@ -35,7 +37,7 @@ class Registry(Generic[T]):
             close = difflib.get_close_matches(name, list(self._items), n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             choices = ", ".join(self._items)
-            raise RegistryError(
+            raise UnknownNameError(
                 f"unknown {self.kind} {name!r}{hint} (choices: {choices})"
             ) from None
 

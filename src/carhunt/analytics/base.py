@@ -161,7 +161,7 @@ class Analytic:
         return values
 
 
-def _schema() -> dict[str, dict[str, str]]:
+def _schema() -> dict[str, object]:
     types = {
         car.FieldType.TEXT: "VARCHAR",
         car.FieldType.INT: "BIGINT",
@@ -175,9 +175,12 @@ def _schema() -> dict[str, dict[str, str]]:
 
 
 SCHEMA = _schema()
+KNOWN_COLUMNS = {
+    f"{table.table}.{column}" for table in car.OBJECT_ACTIONS for column in table.column_names
+}
 
 
-def parse(query: str, analytic_id: str) -> exp.Expression:
+def parse(query: str, analytic_id: str) -> exp.Expr:
     try:
         expression = sqlglot.parse_one(query, read=SOURCE_DIALECT)
     except ParseError as error:
@@ -187,7 +190,7 @@ def parse(query: str, analytic_id: str) -> exp.Expression:
     return expression
 
 
-def placeholders(expression: exp.Expression) -> set[str]:
+def placeholders(expression: exp.Expr) -> set[str]:
     return {node.name for node in expression.find_all(exp.Placeholder)}
 
 
@@ -218,7 +221,7 @@ def fields_read(query: str, analytic_id: str = "query") -> set[str]:
     return used
 
 
-def _literal(value: Any, casefold: bool = False) -> exp.Expression:
+def _literal(value: Any, casefold: bool = False) -> exp.Expr:
     """Return a SQL literal; lists become typed arrays, to be used with list_contains."""
     if isinstance(value, list | tuple | set | frozenset):
         items = sorted(value) if isinstance(value, set | frozenset) else list(value)
@@ -243,7 +246,7 @@ def render(
     casefold = {p.name for p in analytic.parameters if p.casefold}
     expression = parse(analytic.query_for(reading), analytic.id)
 
-    def substitute(node: exp.Expression) -> exp.Expression:
+    def substitute(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Placeholder) and node.name in resolved:
             return _literal(resolved[node.name], node.name in casefold)
         return node
@@ -277,9 +280,7 @@ def validate(analytic: Analytic) -> None:
         missing = [name for name in REQUIRED_COLUMNS if name not in names]
         if missing:
             raise DefinitionError(f"{analytic.id}: {reading} query lacks columns {missing}")
-        unknown = fields_read(query, analytic.id) - {
-            f"{table}.{column}" for table, columns in SCHEMA.items() for column in columns
-        }
+        unknown = fields_read(query, analytic.id) - KNOWN_COLUMNS
         if unknown:
             raise DefinitionError(f"{analytic.id}: {reading} query reads unknown {unknown}")
     if analytic.strict_query is not None and not analytic.strict_difference:

@@ -43,7 +43,7 @@ def run_analytics(
             result.hits = hits_from_table(analytic, reading, table, sources)
         except CarhuntError:
             raise
-        except Exception as error:  # noqa: BLE001 - one broken query must not stop the hunt
+        except Exception as error:
             log.error("analytic %s failed on %s: %s", analytic.id, engine.name, error)
             log.debug("analytic %s failure", analytic.id, exc_info=True)
             result.error = f"{type(error).__name__}: {error}"

@@ -70,7 +70,7 @@ class ObjectAction:
         return tuple(item.name for item in self.columns)
 
 
-T, I, TS, B = FieldType.TEXT, FieldType.INT, FieldType.TIMESTAMP, FieldType.BOOL
+T, N, TS, B = FieldType.TEXT, FieldType.INT, FieldType.TIMESTAMP, FieldType.BOOL
 
 
 def _ext(name: str, type_: FieldType, description: str) -> Field:
@@ -86,10 +86,10 @@ TIME = "time"
 TIME_FROM_TRANSPORT = "time_from_transport"
 
 PROVENANCE: tuple[Field, ...] = (
-    _ext(SOURCE_ID, I, "Id of the input file in the sources table"),
+    _ext(SOURCE_ID, N, "Id of the input file in the sources table"),
     _ext(REF, T, "Evidence reference inside the file: rec:<EventRecordID>, line:<n>, idx:<i>"),
     _ext(EVENT_REF, T, "Data-set-wide evidence reference '<source_id>/<ref>'"),
-    _ext(EVENT_ID, I, "Sysmon event id"),
+    _ext(EVENT_ID, N, "Sysmon event id"),
     _ext(TIME, TS, "Event time in UTC, from Sysmon UtcTime"),
     _ext(TIME_FROM_TRANSPORT, B, "True when UtcTime was missing and the transport time was used"),
 )
@@ -113,8 +113,8 @@ PROCESS_CREATE = ObjectAction(
     "create",
     (
         *_HOST,
-        Field("pid", I, "Process id"),
-        Field("ppid", I, "Parent process id"),
+        Field("pid", N, "Process id"),
+        Field("ppid", N, "Parent process id"),
         Field("image_path", T, "Full path of the process image"),
         Field("exe", T, "Basename of image_path"),
         Field("command_line", T, "Command line as logged"),
@@ -130,7 +130,7 @@ PROCESS_CREATE = ObjectAction(
         _ext("current_directory", T, "Working directory of the process"),
         _ext("logon_guid", T, "Sysmon LogonGuid"),
         _ext("logon_id", T, "Logon session id, lower-case hex with 0x"),
-        _ext("terminal_session_id", I, "Terminal session id"),
+        _ext("terminal_session_id", N, "Terminal session id"),
         _ext("integrity_level", T, "Low, Medium, High or System"),
         _ext("imphash", T, "Import hash of the image, lower-case hex"),
         _ext("original_file_name", T, "PE OriginalFileName (Sysmon 10 and later)"),
@@ -142,7 +142,7 @@ PROCESS_TERMINATE = ObjectAction(
     "terminate",
     (
         *_HOST,
-        Field("pid", I, "Process id"),
+        Field("pid", N, "Process id"),
         Field("user", T, "User of the process, from its process/create event"),
         _ext("image_path", T, "Full path of the process image"),
         _ext("exe", T, "Basename of image_path"),
@@ -158,11 +158,11 @@ FLOW_START = ObjectAction(
         *_HOST,
         Field("start_time", TS, "Time Sysmon first saw the connection"),
         Field("src_ip", T, "Source address, initiator side after orientation"),
-        Field("src_port", I, "Source port, initiator side after orientation"),
+        Field("src_port", N, "Source port, initiator side after orientation"),
         Field("dest_ip", T, "Destination address, listener side after orientation"),
-        Field("dest_port", I, "Destination port, listener side after orientation"),
+        Field("dest_port", N, "Destination port, listener side after orientation"),
         Field("protocol", T, "tcp or udp"),
-        Field("pid", I, "Id of the process that owns the connection"),
+        Field("pid", N, "Id of the process that owns the connection"),
         Field("image_path", T, "Image of the process that owns the connection"),
         Field("exe", T, "Basename of image_path"),
         Field("user", T, "User of the process that owns the connection"),
@@ -174,9 +174,9 @@ FLOW_START = ObjectAction(
         _ext("direction", T, "outbound or inbound, from Initiated"),
         _ext("orientation", T, "as_logged, swapped or undetermined"),
         _ext("logged_src_ip", T, "SourceIp as logged"),
-        _ext("logged_src_port", I, "SourcePort as logged"),
+        _ext("logged_src_port", N, "SourcePort as logged"),
         _ext("logged_dest_ip", T, "DestinationIp as logged"),
-        _ext("logged_dest_port", I, "DestinationPort as logged"),
+        _ext("logged_dest_port", N, "DestinationPort as logged"),
         _ext("logged_src_hostname", T, "SourceHostname as logged"),
         _ext("logged_dest_hostname", T, "DestinationHostname as logged"),
     ),
@@ -192,7 +192,7 @@ FILE_TIMESTOMP = ObjectAction(
         Field("file_name", T, "Basename of the file"),
         Field("file_path", T, "Full path of the file"),
         Field("image_path", T, "Image of the process that changed the time"),
-        Field("pid", I, "Id of the process that changed the time"),
+        Field("pid", N, "Id of the process that changed the time"),
         Field("user", T, "User of that process, from its process/create event"),
         _ext("exe", T, "Basename of image_path"),
         _PROCESS_GUID,
@@ -220,7 +220,7 @@ MODULE_LOAD = ObjectAction(
     "load",
     (
         *_HOST,
-        Field("pid", I, "Id of the loading process"),
+        Field("pid", N, "Id of the loading process"),
         Field("image_path", T, "Image of the loading process"),
         Field("module_name", T, "Basename of the loaded module"),
         Field("module_path", T, "Full path of the loaded module"),
@@ -239,10 +239,10 @@ THREAD_REMOTE_CREATE = ObjectAction(
     (
         Field("hostname", T, "First label of the event's Computer name"),
         _ext("fqdn", T, "Computer name as logged"),
-        Field("src_pid", I, "Id of the process that created the thread"),
-        Field("src_tid", I, "Thread id in the source process (not in Sysmon events)"),
-        Field("tgt_pid", I, "Id of the target process"),
-        Field("tgt_tid", I, "Id of the new thread (Sysmon NewThreadId)"),
+        Field("src_pid", N, "Id of the process that created the thread"),
+        Field("src_tid", N, "Thread id in the source process (not in Sysmon events)"),
+        Field("tgt_pid", N, "Id of the target process"),
+        Field("tgt_tid", N, "Id of the new thread (Sysmon NewThreadId)"),
         Field("start_address", T, "Start address, hex text as logged"),
         Field("start_module", T, "Full path of the module holding the start address"),
         Field("start_module_name", T, "Basename of start_module"),

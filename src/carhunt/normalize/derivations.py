@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 ZERO_GUID = "00000000-0000-0000-0000-000000000000"
+# The Win32 long-path prefix \\?\ and the NT object prefix \??\ at the start of a path.
+LONG_PATH_PREFIX = r"^(\\\\\?|\\\?\?)\\"
 UNKNOWN_PROCESS = "<unknown process>"
 
 
@@ -31,7 +33,7 @@ def text(expr: str, parent: bool = False) -> str:
 
 def path(expr: str, parent: bool = False) -> str:
     trimmed = f"trim({unknown_to_null(expr, parent)}, ' \t\r\n\"')"
-    stripped = f"regexp_replace({trimmed}, '^\\\\(\\?|\\?\\?)\\\\', '')"
+    stripped = f"regexp_replace({trimmed}, '{LONG_PATH_PREFIX}', '')"
     return f"nullif({stripped}, '')"
 
 

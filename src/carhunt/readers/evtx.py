@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
-from pathlib import Path
 from collections.abc import Iterator
-from typing import BinaryIO
+from pathlib import Path
+from typing import Any, BinaryIO
 
 import evtx
 import pyarrow as pa
@@ -57,7 +57,7 @@ class EvtxReader(Reader):
         batch = BatchBuilder(source)
         while True:
             try:
-                record = next(records)
+                record: dict[str, Any] | None = next(records)
             except StopIteration:
                 break
             except RuntimeError as error:
@@ -65,6 +65,8 @@ class EvtxReader(Reader):
                 message = str(error)
                 account.skip(source, _error_offset(message), "evtx_parse_error", message)
                 log.debug("%s: %s", source.display, message)
+                continue
+            if record is None:
                 continue
             table = batch.add(source.ref(f"rec:{record['event_record_id']}"), record["data"])
             if table is not None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import duckdb.func
 import pyarrow as pa
 
 from carhunt.account import RunAccount, Skip, Source
@@ -52,7 +53,7 @@ class Store:
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         self.con.create_function(
-            "carhunt_ip", canonical_ip_array, ["VARCHAR"], "VARCHAR", type="arrow"
+            "carhunt_ip", canonical_ip_array, ["VARCHAR"], "VARCHAR", type=duckdb.func.ARROW
         )
         for table in car.OBJECT_ACTIONS:
             self.con.execute(create_table_sql(table))
@@ -143,9 +144,10 @@ class Store:
         self.con.execute(orientation_sql(orientation))
 
     def query(self, sql: str, parameters: dict[str, Any] | None = None) -> pa.Table:
-        if parameters:
-            return self.con.execute(sql, parameters).fetch_arrow_table()
-        return self.con.sql(sql).to_arrow_table()
+        relation = self.con.sql(sql, params=parameters or None)
+        if relation is None:
+            raise StoreError(f"query returned no result set: {sql[:80]}")
+        return relation.to_arrow_table()
 
     def count(self, table: str) -> int:
         row = self.con.execute(f"SELECT count(*) FROM {quote(table)}").fetchone()

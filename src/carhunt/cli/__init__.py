@@ -1,0 +1,1 @@
+"""The carhunt command line: one module per command, thin over the library."""

@@ -1,0 +1,101 @@
+"""``carhunt hunt``: run the CAR analytics over Sysmon logs."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from carhunt.analytics.base import Reading
+from carhunt.cli.main import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL
+from carhunt.demo import capture_path
+from carhunt.normalize.finalize import FlowOrientation
+from carhunt.pipeline import HuntOptions, HuntResult
+from carhunt.pipeline import hunt as run_hunt
+from carhunt.readers import READERS
+from carhunt.report import FORMATS
+from carhunt.report.jsonl import JsonLinesFormat
+
+
+def _default_format() -> str:
+    return "table" if sys.stdout.isatty() else "jsonl"
+
+
+def _print_account(result: HuntResult) -> None:
+    account = result.account
+    for failure in account.failures:
+        click.echo(f"carhunt: cannot read {failure.path}: {failure.reason}", err=True)
+    flags = ", ".join(f"{name} {count:,}" for name, count in account.flags.items())
+    click.echo(f"records: {account.summary_line()}", err=True)
+    if flags:
+        click.echo(f"flagged: {flags}", err=True)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Keep the CAR tables in this DuckDB file (created or appended to) "
+                   "instead of memory, to query again without parsing.")
+@click.option("--per-file", is_flag=True,
+              help="Analyse each input file as its own data set.")
+@click.option("-a", "--analytic", "analytic_ids", multiple=True, metavar="ID",
+              help="Run only this analytic (repeatable). Default: all.")
+@click.option("--car-strict", is_flag=True,
+              help="Run the literal CAR pseudocode reading where it differs.")
+@click.option("--flow-orientation", type=click.Choice([m.value for m in FlowOrientation]),
+              default=FlowOrientation.AUTO.value, show_default=True,
+              help="How inbound connections are oriented: per host from its events (auto), "
+                   "swap all (legacy, Sysmon before 10) or keep all (modern).")
+@click.option("--format", "output_format", type=click.Choice(FORMATS.names()),
+              help="Format of standard output. Default: table on a terminal, else jsonl.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write every hit as JSON lines to this file.")
+@click.option("--input-format", type=click.Choice(READERS.names()),
+              help="Read every input in this format instead of detecting it.")
+@click.option("--threads", type=click.IntRange(min=1),
+              help="Worker threads of the store. Default: one per core.")
+def hunt(
+    paths: tuple[str, ...],
+    db_path: Path | None,
+    per_file: bool,
+    analytic_ids: tuple[str, ...],
+    car_strict: bool,
+    flow_orientation: str,
+    output_format: str | None,
+    output: Path | None,
+    input_format: str | None,
+    threads: int | None,
+) -> int:
+    """Hunt through Sysmon logs in PATHS (files or folders) with the CAR analytics.
+
+    With no PATHS, hunts through the built-in demo capture.
+
+    \b
+    Examples:
+      carhunt hunt C:/logs/Sysmon.evtx
+      carhunt hunt logs/ --per-file -o hits.jsonl
+    """
+    inputs = list(paths) or [str(capture_path())]
+    options = HuntOptions(
+        reading=Reading.CAR_STRICT if car_strict else Reading.RECOMMENDED,
+        orientation=FlowOrientation(flow_orientation),
+        analytic_ids=analytic_ids,
+        per_file=per_file,
+        db_path=db_path,
+        input_format=input_format,
+        threads=threads,
+    )
+    result = run_hunt(inputs, options)
+    formatter = FORMATS.get(output_format or _default_format())()
+    formatter.write(result, sys.stdout)
+    sys.stdout.flush()
+    if output is not None:
+        with output.open("w", encoding="utf-8") as stream:
+            JsonLinesFormat().write(result, stream)
+    _print_account(result)
+    if result.failed_analytics:
+        return EXIT_FAILURE
+    if result.account.failures:
+        return EXIT_PARTIAL
+    return EXIT_OK
