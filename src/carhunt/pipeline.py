@@ -64,10 +64,10 @@ class HuntResult:
 
 def selected_analytics(ids: Iterable[str] = ()) -> list[Analytic]:
     registry = load_analytics()
-    wanted = list(ids)
-    if not wanted:
+    requested = list(ids)
+    if not requested:
         return list(registry)
-    return [registry.get(analytic_id) for analytic_id in wanted]
+    return [registry.get(analytic_id) for analytic_id in requested]
 
 
 def ingest_file(
@@ -88,7 +88,7 @@ def ingest_file(
                 if progress is not None:
                     progress(str(item.path), batch.num_rows)
     except (OSError, ValueError, RuntimeError) as error:
-        # Records already stored stay; the rest of the file is lost and said so.
+        # Records already stored stay. The rest of the file is lost, and the account reports it.
         account.fail(str(item.path), f"read failed part-way: {error}")
         log.debug("reading %s failed", item.path, exc_info=True)
 

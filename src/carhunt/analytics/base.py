@@ -42,7 +42,7 @@ LIST_COLUMNS = ("evidence", "matched_subrules", "field_missing", "flags")
 
 
 class Reading(StrEnum):
-    """Which reading of an analytic runs."""
+    """Reading of an analytic: carhunt's recommended rule or the literal CAR one."""
 
     RECOMMENDED = "recommended"
     """carhunt's rule: CAR's intent with its errata fixed."""
@@ -123,7 +123,7 @@ class Analytic:
     strict_query: str | None = None
     """The literal CAR reading, where it differs from the recommended rule."""
     strict_difference: str = ""
-    """What the CAR-strict reading does differently, for the help text."""
+    """Difference of the CAR-strict reading from the recommended one, for the help text."""
     baseline: bool = False
     """True for analytics that compare the current day against a baseline period."""
     key_fields: tuple[str, ...] = field(default=())

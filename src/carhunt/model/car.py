@@ -1,9 +1,9 @@
 """The CAR data model as carhunt stores it: objects, actions, fields and types.
 
 This module is the one place where CAR object, action and field names are
-declared. The field lists of each object follow the MITRE CAR data model as the
-Sysmon 3.2 sensor page of CAR lists it, so old column names (flow ``protocol``,
-module ``module_name``) are kept and their current names are added beside them
+declared. The field lists of each object follow the MITRE CAR data model as
+CAR's Sysmon 3.2 sensor page lists it. Old column names (flow ``protocol``,
+module ``module_name``) are kept, and their current names are added beside them
 as extension fields.
 
 Every CAR table also carries provenance columns (which input record a row came

@@ -74,7 +74,11 @@ class TableFormat(OutputFormat):
             table.add_column(column, justify=justify)  # type: ignore[arg-type]
         for summary in summarize(result):
             hits = "error" if summary.errors else f"{summary.hits:,}"
-            style = "bold red" if summary.hits else ("red" if summary.errors else "dim")
+            style = "dim"
+            if summary.hits:
+                style = "bold red"
+            elif summary.errors:
+                style = "red"
             table.add_row(
                 summary.analytic_id,
                 summary.title,
