@@ -1,0 +1,59 @@
+"""The EVTX reader on real files: record counts, counted errors, one full record."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from carhunt.account import RunAccount, Source
+from carhunt.readers import detect
+from carhunt.readers.evtx import EvtxReader
+
+
+def read_all(path: Path) -> tuple[pa.Table | None, RunAccount]:
+    account = RunAccount()
+    source = Source(7, str(path))
+    with path.open("rb") as stream:
+        batches = list(EvtxReader().read(stream, source, account))
+    return (pa.concat_tables(batches) if batches else None), account
+
+
+@pytest.mark.corpus
+def test_sysmon_evtx_reads_past_bad_chunks(corpus: Path) -> None:
+    table, account = read_all(corpus / "evtx" / "samples" / "sysmon.evtx")
+    assert table is not None
+    assert table.num_rows == 358
+    assert account.skipped == {"evtx_parse_error": 8}
+    assert account.examples[0].offset == "chunk 9 (byte 593920)"
+    first = table.slice(0, 1).to_pylist()[0]
+    assert first["source_id"] == 7
+    assert first["ref"] == "rec:1742"
+    record = json.loads(first["payload"])
+    assert record["Event"]["System"]["EventID"] == 1
+    assert record["Event"]["System"]["Computer"] == "DESKTOP-2KGM189"
+    assert record["Event"]["EventData"]["Image"] == "C:\\Windows\\SysWOW64\\PING.EXE"
+    assert record["Event"]["EventData"]["ProcessId"] == 9112
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize(
+    ("name", "records", "errors"),
+    [
+        ("sample_with_a_bad_chunk_magic.evtx", 270, 2),
+        ("sample-with-zero-data-size-event.evtx", 335, 1),
+    ],
+)
+def test_damaged_samples_counts(corpus: Path, name: str, records: int, errors: int) -> None:
+    table, account = read_all(corpus / "evtx" / "samples" / name)
+    assert table is not None
+    assert table.num_rows >= records
+    assert account.total_skipped >= errors
+
+
+def test_evtx_sniff() -> None:
+    assert detect(b"ElfFile\x00" + b"\x00" * 100) is EvtxReader
+    assert EvtxReader.sniff(b"ElfChnk\x00") is False
+    assert EvtxReader.sniff(b"{") is False
