@@ -87,3 +87,29 @@ def test_coverage_of_data_set(small_log: Path, capsys: pytest.CaptureFixture[str
     assert data["process"]["cells"]["create/exe"]["populated"] == 1.0
     assert data["process"]["cells"]["create/sha256_hash"]["populated"] == 1.0
     assert data["process"]["cells"]["create/md5_hash"]["populated"] == 1.0
+
+
+def test_db_store_is_queried_again_without_inputs(
+    small_log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "store.duckdb"
+    assert main(["hunt", str(small_log), "--db", str(database), "--format", "jsonl"]) == EXIT_OK
+    first = capsys.readouterr().out.splitlines()
+    assert main(["hunt", "--db", str(database), "--format", "jsonl"]) == EXIT_OK
+    second = capsys.readouterr()
+    assert second.out.splitlines() == first
+    assert "records: read 0" in second.err
+
+
+def test_db_store_never_ingests_a_file_twice(
+    small_log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "store.duckdb"
+    main(["hunt", str(small_log), "--db", str(database), "--format", "jsonl"])
+    first = capsys.readouterr().out.splitlines()
+    copy = tmp_path / "copy.jsonl"
+    copy.write_bytes(small_log.read_bytes())
+    assert main(["hunt", str(copy), "--db", str(database), "--format", "jsonl"]) == EXIT_OK
+    second = capsys.readouterr()
+    assert second.out.splitlines() == first
+    assert "warnings: already_ingested 1" in second.err

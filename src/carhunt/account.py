@@ -23,6 +23,8 @@ class Source:
     path: str
     member: str | None = None
     format: str = ""
+    sha256: str = ""
+    """SHA-256 of the input file: its identity, so that it is never ingested twice."""
 
     @property
     def display(self) -> str:
@@ -136,7 +138,13 @@ class RunAccount:
             "warnings": dict(self.warnings),
             "flags": dict(self.flags),
             "sources": [
-                {"source_id": s.source_id, "path": s.path, "member": s.member, "format": s.format}
+                {
+                    "source_id": s.source_id,
+                    "path": s.path,
+                    "member": s.member,
+                    "format": s.format,
+                    "sha256": s.sha256,
+                }
                 for s in self.sources.values()
             ],
         }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from carhunt.readers.inputs import InputFile, choose_reader, expand
 from carhunt.store.duckdb_store import Store
 
 log = logging.getLogger(__name__)
+
+HASH_BLOCK = 1024 * 1024
 
 ProgressCallback = Callable[[str, int], None]
 """Called with (input path, records read so far) as ingestion goes on."""
@@ -76,8 +79,21 @@ def ingest_file(
     account: RunAccount,
     progress: ProgressCallback | None = None,
 ) -> None:
-    """Read one file into the store; a failure mid-file is recorded, not raised."""
-    source = Source(store.next_source_id(), str(item.path), None, item.reader.name)
+    """Read one file into the store; a failure mid-file is recorded, not raised.
+
+    A file whose content (SHA-256) the store already holds is skipped with a
+    warning, so that ingesting into a ``--db`` store again never doubles records.
+    """
+    try:
+        digest = file_sha256(item.path)
+    except OSError as error:
+        account.fail(str(item.path), f"cannot read: {error.strerror or error}")
+        return
+    if store.has_source(digest):
+        log.warning("%s: already in the store (same SHA-256), not ingested again", item.path)
+        account.warn("already_ingested")
+        return
+    source = Source(store.next_source_id(), str(item.path), None, item.reader.name, digest)
     account.add_source(source)
     store.add_source(source)
     reader = item.reader()
@@ -91,6 +107,14 @@ def ingest_file(
         # Records already stored stay. The rest of the file is lost, and the account reports it.
         account.fail(str(item.path), f"read failed part-way: {error}")
         log.debug("reading %s failed", item.path, exc_info=True)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(HASH_BLOCK), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def ingest(
@@ -137,6 +161,7 @@ def _hunt_one(
     account: RunAccount,
     progress: ProgressCallback | None,
 ) -> DataSetResult:
+    # Per-file data sets are analysed one by one, so they never share a --db store.
     db_path = None if options.per_file else options.db_path
     store = Store(db_path, threads=options.threads)
     try:

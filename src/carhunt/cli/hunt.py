@@ -30,6 +30,9 @@ def _print_account(result: HuntResult) -> None:
     click.echo(f"records: {account.summary_line()}", err=True)
     if flags:
         click.echo(f"flagged: {flags}", err=True)
+    warnings = ", ".join(f"{name} {count:,}" for name, count in account.warnings.items())
+    if warnings:
+        click.echo(f"warnings: {warnings}", err=True)
 
 
 @click.command()
@@ -69,14 +72,18 @@ def hunt(
 ) -> int:
     """Hunt through Sysmon logs in PATHS (files or folders) with the CAR analytics.
 
-    With no PATHS, hunts through the built-in demo capture.
+    With no PATHS, hunts through the built-in demo capture, or with --db through
+    what that store already holds. Files already in a --db store (same SHA-256) are
+    not ingested again.
 
     \b
     Examples:
       carhunt hunt C:/logs/Sysmon.evtx
       carhunt hunt logs/ --per-file -o hits.jsonl
     """
-    inputs = list(paths) or [str(capture_path())]
+    inputs = list(paths)
+    if not inputs and db_path is None:
+        inputs = [str(capture_path())]
     options = HuntOptions(
         reading=Reading.CAR_STRICT if car_strict else Reading.RECOMMENDED,
         orientation=FlowOrientation(flow_orientation),

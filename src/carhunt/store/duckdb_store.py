@@ -59,7 +59,7 @@ class Store:
             self.con.execute(create_table_sql(table))
         self.con.execute(
             f"CREATE TABLE IF NOT EXISTS {SOURCES_TABLE} (source_id INTEGER PRIMARY KEY, "
-            "path VARCHAR, member VARCHAR, format VARCHAR)"
+            "path VARCHAR, member VARCHAR, format VARCHAR, sha256 VARCHAR)"
         )
         self._envelope = envelope_sql("batch")
         self._inserts = {event_id: insert_sql(event_id) for event_id in EVENT_TABLES}
@@ -74,14 +74,26 @@ class Store:
 
     def add_source(self, source: Source) -> None:
         self.con.execute(
-            f"INSERT INTO {SOURCES_TABLE} VALUES (?, ?, ?, ?)",
-            [source.source_id, source.path, source.member, source.format],
+            f"INSERT INTO {SOURCES_TABLE} VALUES (?, ?, ?, ?, ?)",
+            [source.source_id, source.path, source.member, source.format, source.sha256],
         )
 
+    def has_source(self, sha256: str, member: str | None = None) -> bool:
+        """Return True when a file (or archive member) with this hash is already stored."""
+        row = self.con.execute(
+            f"SELECT count(*) FROM {SOURCES_TABLE} WHERE sha256 = ? "
+            "AND member IS NOT DISTINCT FROM ?",
+            [sha256, member],
+        ).fetchone()
+        return bool(row and row[0])
+
     def sources(self) -> dict[int, Source]:
-        rows = self.con.execute(f"SELECT source_id, path, member, format FROM {SOURCES_TABLE}")
+        rows = self.con.execute(
+            f"SELECT source_id, path, member, format, sha256 FROM {SOURCES_TABLE}"
+        )
         return {
-            int(r[0]): Source(int(r[0]), r[1], r[2], r[3] or "") for r in rows.fetchall()
+            int(r[0]): Source(int(r[0]), r[1], r[2], r[3] or "", r[4] or "")
+            for r in rows.fetchall()
         }
 
     def ingest(self, batch: pa.Table, account: RunAccount) -> None:
