@@ -11,14 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from carhunt.demo.domain import (
-    CMD,
-    SERVICES,
-    Domain,
-    Session,
-    at,
-    later,
-)
+from carhunt.demo.domain import CMD, Domain, Session, at, later
 from carhunt.demo.world import Host, Process
 
 START = dt.date(2016, 2, 1)
@@ -128,7 +121,7 @@ def patch(domain: Domain, host: Host, time: dt.datetime) -> None:
 
 
 def software_protection(domain: Domain, host: Host, time: dt.datetime) -> None:
-    """Start and stop the Software Protection service (sppsvc), as Windows does daily."""
+    """Start and stop the Software Protection service (sppsvc), which runs on demand."""
     services = host.core["services"]
     process = host.spawn(services, SPPSVC, SPPSVC, time, host.network_service, "System")
     host.terminate(process, later(time, domain.scenario, 30_000, 180_000))
@@ -206,7 +199,7 @@ def watch_dc01(domain: Domain, time: dt.datetime) -> None:
 def logon(
     domain: Domain, host: Host, user: str, time: dt.datetime, integrity: str
 ) -> Session:
-    """Log a user on at the console: winlogon, userinit, explorer; tickets and drives."""
+    """Log a user on at the console: winlogon starts userinit, which starts explorer."""
     s = domain.scenario
     session_logon = host.new_logon(user, time, 1)
     userinit = host.spawn(
@@ -235,18 +228,19 @@ def logon(
 
 
 def logoff(domain: Domain, host: Host, time: dt.datetime) -> None:
+    """End the host's session: its applications, then explorer."""
     session = domain.sessions.pop(host.name)
     t = time
     for process in (*session.apps.values(), session.explorer):
         t = later(t, domain.scenario, 150, 2_000)
         host.terminate(process, t)
-    session.ended = t
 
 
 def open_app(
     domain: Domain, session: Session, name: str, image: str, command_line: str,
     time: dt.datetime, identity: str | None = None,
 ) -> Process:
+    """Start an application from the session's shell, in the user's Documents folder."""
     host = session.explorer.host
     user = session.logon.user.split("\\")[1]
     process = host.spawn(
@@ -308,7 +302,7 @@ def meeting_notes(domain: Domain, session: Session, outlook: Process, time: dt.d
 
 
 def admin_help(domain: Domain, session: Session, time: dt.datetime) -> None:
-    """akumar opens Computer Management on WS01 with his admin account (runas)."""
+    """Open Computer Management on WS01 as adm-akumar with runas, helping the user."""
     s = domain.scenario
     ws01 = domain.ws01
     runas = ws01.spawn(
@@ -318,6 +312,7 @@ def admin_help(domain: Domain, session: Session, time: dt.datetime) -> None:
         time,
     )
     admin = ws01.new_logon("CORP\\adm-akumar", later(time, s, 4_000, 9_000), 1)
+    # The Secondary Logon service (in the netsvcs svchost) starts the program, not runas.exe.
     console = ws01.spawn(
         ws01.core["netsvcs"],
         "C:\\Windows\\System32\\mmc.exe",
@@ -510,7 +505,7 @@ def restart_spooler(domain: Domain, shell: Process, time: dt.datetime) -> None:
 
 
 def remote_desktop(domain: Domain, session: Session, time: dt.datetime) -> None:
-    """akumar manages DC01 over RDP; Server Manager there polls FS01 over WinRM."""
+    """Manage DC01 over RDP as adm-akumar; Server Manager there polls FS01 over WinRM."""
     s = domain.scenario
     ws02, dc01, fs01 = domain.ws02, domain.dc01, domain.fs01
     client = ws02.spawn(
@@ -600,5 +595,3 @@ def kiosk_day(domain: Domain, day: dt.date) -> None:
         )
         kiosk.terminate(keys, later(t, s, 2_000, 9_000))
 
-
-__all__ = ["SERVICES", "write_background"]

@@ -191,7 +191,8 @@ def summary(events: Sequence[Event], directory: Path) -> str:
     for host in hosts:
         cells = "".join(f"{counts[(host, n)]:>8}" for n in event_ids)
         rows.append(f"{host:<10}{cells}{sum(counts[(host, n)] for n in event_ids):>8}")
-    rows.append(f"{len(events)} records, {size:,} bytes")
+    intrusion = sum(1 for event in events if event.intrusion)
+    rows.append(f"{len(events)} records ({intrusion} from the intrusion), {size:,} bytes")
     return "\n".join(rows)
 
 

@@ -128,8 +128,6 @@ class Session:
     logon: Logon
     explorer: Process
     apps: dict[str, Process] = field(default_factory=dict)
-    ended: dt.datetime | None = None
-    """When the user logged off, once they have."""
 
 
 @dataclass
@@ -153,10 +151,8 @@ class Domain:
     def hosts(self) -> tuple[Host, ...]:
         return (self.dc01, self.fs01, self.ws01, self.ws02, self.kiosk01)
 
-    def core(self, host: Host, role: str) -> Process:
-        return host.core[role]
-
     def service(self, host: Host, image: str) -> Process:
+        """Return the running service process of an image on a host."""
         return self.services[(host.name, image.lower())]
 
     def boot(self, host: Host, time: dt.datetime) -> None:

@@ -45,9 +45,10 @@ def powershell_encoded(script: str) -> str:
 
 
 def write_intrusion(domain: Domain) -> None:
-    """Write the intrusion's events; every event of it is flagged as such."""
+    """Write the intrusion's events, each marked with ``intrusion=True``."""
     domain.scenario.intrusion_phase = True
     implant = phishing(domain)
+    # The intruder's interactive shell on WS01: most later steps start from it.
     shell = domain.ws01.spawn(
         implant, CMD, "C:\\Windows\\system32\\cmd.exe", clock("09:19:48.233"),
         current_directory=f"{APPDATA}\\",
@@ -56,7 +57,8 @@ def write_intrusion(domain: Domain) -> None:
     recon(domain, shell)
     credential_theft(domain, shell)
     inject(domain, implant)
-    persistence(domain, implant, shell)
+    persistence(domain, shell)
+    schedule_on_fs01(domain, shell)
     collect_and_tunnel(domain, shell)
     fs01_service(domain, shell)
     psexec_dc01(domain, shell)
@@ -205,7 +207,7 @@ def inject(domain: Domain, implant: Process) -> None:
     domain.internet(runner, C2, 443, clock("09:45:13.902"))
 
 
-def persistence(domain: Domain, implant: Process, shell: Process) -> None:
+def persistence(domain: Domain, shell: Process) -> None:
     """Copy the implant to C:\\Windows\\Tasks and run it from a scheduled task as SYSTEM."""
     ws01 = domain.ws01
     task = '"Microsoft\\Windows\\Maintenance\\OneDriveSync"'
@@ -231,6 +233,12 @@ def persistence(domain: Domain, implant: Process, shell: Process) -> None:
         hits=("CAR-2013-05-002",), near_misses=("CAR-2013-08-001", "CAR-2013-05-004"),
     )
     domain.internet(copy, C2, 443, clock("09:52:43.050"))
+
+
+def schedule_on_fs01(domain: Domain, shell: Process) -> None:
+    """Copy the implant to FS01 and schedule it there with AT."""
+    ws01 = domain.ws01
+    # cmd.exe copies to \\FS01\C$ itself (no new process), so only the SMB connection shows.
     domain.tcp(
         ws01.core["system"], domain.fs01, domain.fs01.core["system"], 445,
         clock("10:04:12.846"),

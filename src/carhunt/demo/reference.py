@@ -88,6 +88,7 @@ class Records:
 
 
 def records_from(events: Iterable[Event]) -> Records:
+    """Return the records the rules read; "now" is the time of the latest event of any kind."""
     processes, flows, threads = [], [], []
     now = dt.datetime.min.replace(tzinfo=dt.UTC)
     for event in events:

@@ -152,7 +152,6 @@ class Host:
         self.first_record_id = rng.randrange(2_000, 60_000)
         self.sysmon_pid = 0
         self.sysmon_threads: tuple[int, ...] = ()
-        self.boot_time = scenario.start
         self.process_counter = 0
         self.reserved_pids: set[int] = set()
         self.recent_pids: list[int] = []
@@ -167,6 +166,7 @@ class Host:
     # Identifiers -------------------------------------------------------------------
 
     def new_pid(self, reserve: bool = False) -> int:
+        """Return a process id that no running core process and no recent process holds."""
         rng = self.scenario.rng
         while True:
             pid = rng.randrange(260, 9_000, 4)
@@ -179,11 +179,12 @@ class Host:
         return pid
 
     def process_guid(self, start: dt.datetime) -> str:
-        """Return a process GUID as Sysmon before version 10 builds it.
+        """Return a process GUID in the layout of logs from Sysmon before version 10.
 
-        The first group identifies the machine, the next two hold the low and
-        high 16 bits of the start time in Unix seconds, and the last eight hex
-        digits are a per-boot counter written little-endian.
+        The first group identifies the machine, and the next two hold the low and
+        high 16 bits of the start time in Unix seconds. In real logs the last eight
+        hex digits grow with each process since boot, written little-endian, so
+        they are a counter here.
         """
         self.process_counter += self.scenario.rng.randrange(0x80, 0x9000)
         seconds = unix_seconds(start)
@@ -191,6 +192,7 @@ class Host:
         return f"{self.machine_id}-{seconds & 0xFFFF:04X}-{seconds >> 16:04X}-0000-0010{counter}"
 
     def logon_guid(self, logon_id: int, time: dt.datetime) -> str:
+        """Return a logon GUID: machine, logon time, then ``0000-0020`` and the logon id."""
         seconds = unix_seconds(time)
         packed = (logon_id & 0xFFFFFFFF).to_bytes(4, "little").hex().upper()
         return f"{self.machine_id}-{seconds & 0xFFFF:04X}-{seconds >> 16:04X}-0000-0020{packed}"
@@ -200,6 +202,7 @@ class Host:
         return Logon(self.system_logon.user, SYSTEM_LOGON_ID, self.system_logon.guid, session)
 
     def new_logon(self, user: str, time: dt.datetime, session: int) -> Logon:
+        """Return a new interactive or network logon of a user, with a random logon id."""
         logon_id = self.scenario.rng.randrange(0x20000, 0x9FFFFF)
         return Logon(user, logon_id, self.logon_guid(logon_id, time), session)
 
@@ -212,7 +215,6 @@ class Host:
         start before the Sysmon service and so have no process-create event.
         """
         rng = self.scenario.rng
-        self.boot_time = time
         self.process_counter = rng.randrange(0x1000, 0x8000)
         self.reserved_pids = {4}
         self.core = {}
@@ -416,11 +418,10 @@ def ephemeral_port(rng: random.Random) -> int:
 
 @dataclass
 class Scenario:
-    """The seeded random source, the hosts and every event logged so far."""
+    """The seeded random source and every event logged so far."""
 
     seed: int
     start: dt.datetime
-    with_intrusion: bool = True
     rng: random.Random = field(init=False)
     events: list[Event] = field(default_factory=list)
     intrusion_phase: bool = False
@@ -440,7 +441,8 @@ class Scenario:
         """Log one event on a host; UtcTime is written first, as Sysmon does."""
         delay = self.rng.randrange(300, 40_000)
         if event_id == 3:
-            # Sysmon 3.x logs a connection from a worker thread, well after it opened.
+            # Sysmon writes a network event some time after the connection opened, so
+            # TimeCreated trails UtcTime further than for other events (0.1-2.5 s here).
             delay += self.rng.randrange(100_000, 2_500_000)
         event = Event(
             host=host,
@@ -527,7 +529,7 @@ class Scenario:
         """Number each host's records in log order and lay hosts out one after another.
 
         The file reads like the ``evtx_dump -o jsonl`` output of each host's
-        Sysmon log, concatenated host by host; lines count from 1.
+        Sysmon log, concatenated host by host. Line numbers start at 1.
         """
         ordered: list[Event] = []
         for host in hosts:
