@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import evtx
 import pytest
 
 from carhunt.analytics import load_analytics
@@ -205,3 +206,41 @@ def test_hunt_without_path_runs_the_demo(
     assert code == EXIT_OK
     assert len(output.read_text().splitlines()) == expected
     assert f"records: read {len(records()):,}," in captured.err
+
+
+def first_real_record(path: Path, event_id: int) -> dict[str, Any]:
+    """Return the first record with an event id that pyevtx-rs renders from an EVTX file."""
+    parser = evtx.PyEvtxParser(str(path))
+    for record in parser.records_json():
+        event: dict[str, Any] = json.loads(record["data"])["Event"]
+        if event["System"]["EventID"] == event_id:
+            return event
+    raise AssertionError(f"no event {event_id} in {path}")
+
+
+def shape(value: Any) -> Any:
+    """Return the JSON type of a value, and of every member of an object."""
+    if isinstance(value, dict):
+        return {key: shape(item) for key, item in value.items()}
+    return type(value).__name__
+
+
+# Sysmon 6 logs: their events 1, 3 and 5 have the same EventData fields as Sysmon 3.2.
+REAL_SAMPLES = (
+    (("evtx", "samples", "sysmon.evtx"), 1),
+    (("python-evtx", "tests", "data", "issue_43.evtx"), 3),
+    (("python-evtx", "tests", "data", "issue_43.evtx"), 5),
+)
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize(("parts", "event_id"), REAL_SAMPLES)
+def test_capture_renders_like_pyevtx_rs(
+    corpus: Path, parts: tuple[str, ...], event_id: int
+) -> None:
+    real = first_real_record(corpus.joinpath(*parts), event_id)
+    demo = next(event for event in records() if event["System"]["EventID"] == event_id)
+    assert list(demo) == list(real)
+    assert shape(demo["System"]) == shape(real["System"])
+    assert list(demo["EventData"]) == list(real["EventData"])
+    assert shape(demo["EventData"]) == shape(real["EventData"])
