@@ -153,7 +153,8 @@ class Host:
         self.sysmon_pid = 0
         self.sysmon_threads: tuple[int, ...] = ()
         self.process_counter = 0
-        self.reserved_pids: set[int] = set()
+        self.live_pids: set[int] = set()
+        """Process ids of processes that have not ended, logged or not."""
         self.recent_pids: list[int] = []
         self.system_logon = Logon("NT AUTHORITY\\SYSTEM", SYSTEM_LOGON_ID, "", 0)
         self.local_service = Logon("NT AUTHORITY\\LOCAL SERVICE", LOCAL_SERVICE_LOGON_ID, "", 0)
@@ -165,17 +166,16 @@ class Host:
 
     # Identifiers -------------------------------------------------------------------
 
-    def new_pid(self, reserve: bool = False) -> int:
-        """Return a process id that no running core process and no recent process holds."""
+    def new_pid(self) -> int:
+        """Return a process id that no running process holds and no recent one held."""
         rng = self.scenario.rng
         while True:
             pid = rng.randrange(260, 9_000, 4)
-            if pid not in self.reserved_pids and pid not in self.recent_pids:
+            if pid not in self.live_pids and pid not in self.recent_pids:
                 break
         self.recent_pids.append(pid)
         del self.recent_pids[:-300]
-        if reserve:
-            self.reserved_pids.add(pid)
+        self.live_pids.add(pid)
         return pid
 
     def process_guid(self, start: dt.datetime) -> str:
@@ -216,7 +216,7 @@ class Host:
         """
         rng = self.scenario.rng
         self.process_counter = rng.randrange(0x1000, 0x8000)
-        self.reserved_pids = {4}
+        self.live_pids = {4}
         self.core = {}
         for logon in (self.system_logon, self.local_service, self.network_service):
             logon.guid = self.logon_guid(logon.logon_id, time)
@@ -225,12 +225,12 @@ class Host:
             started += dt.timedelta(milliseconds=rng.randrange(40, 900))
             parent = self.core.get(parent_role)
             process = self.make_process(
-                parent, image, command_line, started, self.system_logon, "System", reserve=True
+                parent, image, command_line, started, self.system_logon, "System"
             )
             if image == "System":
                 process.pid = 4
             self.core[role] = process
-        self.sysmon_pid = self.new_pid(reserve=True)
+        self.sysmon_pid = self.new_pid()
         self.sysmon_threads = tuple(rng.randrange(300, 9_000, 4) for _ in range(3))
         self.scenario.emit(self, 4, started + dt.timedelta(seconds=2), {"State": "Started"})
 
@@ -244,12 +244,11 @@ class Host:
         integrity: str,
         current_directory: str = "C:\\Windows\\system32\\",
         identity: str | None = None,
-        reserve: bool = False,
     ) -> Process:
         """Create a process without logging it."""
         return Process(
             host=self,
-            pid=self.new_pid(reserve),
+            pid=self.new_pid(),
             guid=self.process_guid(start),
             image=image,
             command_line=command_line,
@@ -315,6 +314,7 @@ class Host:
 
     def terminate(self, process: Process, time: dt.datetime) -> None:
         """Log the end of a process (event 5)."""
+        self.live_pids.discard(process.pid)
         self.scenario.emit(
             self,
             5,
