@@ -1,4 +1,4 @@
-"""Data-model coverage: which CAR fields the mapping fills, and how full they are in data.
+"""Coverage of CAR fields by the mapping and by data, and of analytics by data.
 
 The table is generated from the mapping table the normalizer runs, so it shows
 exactly what carhunt produces. Marks per (object/action, field):
@@ -12,8 +12,10 @@ exactly what carhunt produces. Marks per (object/action, field):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from carhunt.analytics.base import Analytic
 from carhunt.model import car
 from carhunt.model.mapping import MAPPING, MappingRow
 from carhunt.normalize.envelope import quote
@@ -117,3 +119,62 @@ def host_event_counts(store: Store) -> list[tuple[str, int, int]]:
         f"FROM ({' UNION ALL '.join(parts)}) GROUP BY ALL ORDER BY 1, 2"
     ).fetchall()
     return [(str(host), int(event_id), int(count)) for host, event_id, count in rows]
+
+
+FULL = "full"
+PARTIAL = "partial"
+NONE = "none"
+
+
+@dataclass(frozen=True)
+class AnalyticCoverage:
+    """Whether a data set can feed an analytic: the CAR tables and fields it reads.
+
+    ``full``: every table has records and every field is filled at least once.
+    ``partial``: every table has records, but some fields are never filled.
+    ``none``: a table the analytic reads has no records.
+    """
+
+    analytic_id: str
+    title: str
+    techniques: tuple[str, ...]
+    status: str
+    empty_tables: tuple[str, ...] = ()
+    empty_fields: tuple[str, ...] = ()
+
+
+def field_counts(store: Store) -> tuple[dict[str, int], dict[str, int]]:
+    """Return records per CAR table and non-null values per ``table.column``."""
+    rows: dict[str, int] = {}
+    filled: dict[str, int] = {}
+    for table in car.OBJECT_ACTIONS:
+        names = table.column_names
+        counts = ", ".join(f"count({quote(name)})" for name in names)
+        row = store.con.execute(f"SELECT count(*), {counts} FROM {table.table}").fetchone()
+        values = [int(value) for value in row] if row else [0] * (len(names) + 1)
+        rows[table.table] = values[0]
+        for name, value in zip(names, values[1:], strict=True):
+            filled[f"{table.table}.{name}"] = value
+    return rows, filled
+
+
+def analytic_coverage(
+    analytic: Analytic, table_rows: Mapping[str, int], filled: Mapping[str, int]
+) -> AnalyticCoverage:
+    """Return whether a data set with these counts can run an analytic."""
+    techniques = tuple(dict.fromkeys(t.id for t in analytic.techniques))
+    empty_tables = tuple(name for name in analytic.tables if not table_rows.get(name))
+    empty_fields = tuple(
+        name
+        for name in sorted(analytic.fields)
+        if table_rows.get(name.split(".", 1)[0]) and not filled.get(name)
+    )
+    if empty_tables:
+        status = NONE
+    elif empty_fields:
+        status = PARTIAL
+    else:
+        status = FULL
+    return AnalyticCoverage(
+        analytic.id, analytic.title, techniques, status, empty_tables, empty_fields
+    )

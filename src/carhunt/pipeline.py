@@ -13,6 +13,7 @@ from carhunt.account import RunAccount, Source
 from carhunt.analytics import load_analytics
 from carhunt.analytics.base import Analytic, Reading
 from carhunt.analytics.runner import AnalyticResult, run_analytics
+from carhunt.context import DataSetContext, collect_context
 from carhunt.engines.duckdb import DuckDBEngine
 from carhunt.normalize.finalize import FlowOrientation
 from carhunt.readers.inputs import InputFile, choose_reader, expand
@@ -39,6 +40,8 @@ class HuntOptions:
     db_path: Path | None = None
     input_format: str | None = None
     threads: int | None = None
+    collect_context: bool = False
+    """Also collect evidence events, process trees and data coverage for reports."""
 
 
 @dataclass
@@ -47,6 +50,8 @@ class DataSetResult:
 
     name: str
     results: list[AnalyticResult]
+    context: DataSetContext | None = None
+    """Report context, when HuntOptions.collect_context asked for it."""
 
 
 @dataclass
@@ -170,6 +175,7 @@ def _hunt_one(
         results = run_analytics(
             engine, analytics, store.sources(), options.reading, options.parameters
         )
+        context = collect_context(store, results) if options.collect_context else None
     finally:
         store.close()
-    return DataSetResult(name, results)
+    return DataSetResult(name, results, context)

@@ -15,7 +15,7 @@ from carhunt.pipeline import HuntOptions, HuntResult
 from carhunt.pipeline import hunt as run_hunt
 from carhunt.readers import READERS
 from carhunt.report import FORMATS
-from carhunt.report.jsonl import JsonLinesFormat
+from carhunt.report.base import OutputFormat
 
 
 def _default_format() -> str:
@@ -33,6 +33,15 @@ def _print_account(result: HuntResult) -> None:
     warnings = ", ".join(f"{name} {count:,}" for name, count in account.warnings.items())
     if warnings:
         click.echo(f"warnings: {warnings}", err=True)
+
+
+def _write_files(result: HuntResult, files: dict[Path, type[OutputFormat]]) -> None:
+    for path, file_format in files.items():
+        try:
+            with path.open("w", encoding="utf-8") as stream:
+                file_format().write(result, stream)
+        except OSError as error:
+            raise click.FileError(str(path), hint=error.strerror or str(error)) from error
 
 
 @click.command()
@@ -54,6 +63,15 @@ def _print_account(result: HuntResult) -> None:
               help="Format of standard output. Default: table on a terminal, else jsonl.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write every hit as JSON lines to this file.")
+@click.option("--html", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write a self-contained HTML report (evidence, process trees, "
+                   "coverage) to this file.")
+@click.option("--navigator", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write an ATT&CK Navigator layer of the techniques hit, scored by "
+                   "hit count, to this file.")
+@click.option("--navigator-coverage", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write an ATT&CK Navigator layer of the techniques the data can "
+                   "detect (analytics whose CAR tables and fields are filled) to this file.")
 @click.option("--input-format", type=click.Choice(READERS.names()),
               help="Read every input in this format instead of detecting it.")
 @click.option("--threads", type=click.IntRange(min=1),
@@ -67,6 +85,9 @@ def hunt(
     flow_orientation: str,
     output_format: str | None,
     output: Path | None,
+    html: Path | None,
+    navigator: Path | None,
+    navigator_coverage: Path | None,
     input_format: str | None,
     threads: int | None,
 ) -> int:
@@ -80,10 +101,22 @@ def hunt(
     Examples:
       carhunt hunt C:/logs/Sysmon.evtx
       carhunt hunt logs/ --per-file -o hits.jsonl
+      carhunt hunt logs/ --html report.html --navigator layer.json
     """
     inputs = list(paths)
     if not inputs and db_path is None:
         inputs = [str(capture_path())]
+    stdout_format = FORMATS.get(output_format or _default_format())
+    files = {
+        path: FORMATS.get(name)
+        for name, path in (
+            ("jsonl", output),
+            ("html", html),
+            ("navigator", navigator),
+            ("navigator-coverage", navigator_coverage),
+        )
+        if path is not None
+    }
     options = HuntOptions(
         reading=Reading.CAR_STRICT if car_strict else Reading.RECOMMENDED,
         orientation=FlowOrientation(flow_orientation),
@@ -92,14 +125,12 @@ def hunt(
         db_path=db_path,
         input_format=input_format,
         threads=threads,
+        collect_context=any(f.needs_context for f in (stdout_format, *files.values())),
     )
     result = run_hunt(inputs, options)
-    formatter = FORMATS.get(output_format or _default_format())()
-    formatter.write(result, sys.stdout)
+    stdout_format().write(result, sys.stdout)
     sys.stdout.flush()
-    if output is not None:
-        with output.open("w", encoding="utf-8") as stream:
-            JsonLinesFormat().write(result, stream)
+    _write_files(result, files)
     _print_account(result)
     if result.failed_analytics:
         return EXIT_FAILURE
