@@ -115,8 +115,8 @@ def test_tree_pid_fallback_picks_latest_start(tmp_path: Path) -> None:
 
 
 def test_tree_guid_mismatch_is_not_pid_matched(tmp_path: Path) -> None:
-    # The parent GUID names a process not in the data; an older process with the same
-    # pid but another GUID must not be taken for it.
+    # The parent GUID names a process that is not in the data. An older process with
+    # the same pid but another GUID must not be taken for it.
     events = [
         process(1, SYS32 + "svchost.exe", SYS32 + "services.exe", pid=800,
                 time="2024-01-01 08:00:00.000"),

@@ -87,6 +87,7 @@ def layer_problems(layer: dict[str, Any]) -> list[str]:
         problems.append("name (string) is required")
     if layer.get("domain") not in DOMAINS:
         problems.append(f"domain must be one of {sorted(DOMAINS)}")
+
     versions = layer.get("versions", {})
     if versions.get("layer") != "4.5":
         problems.append('versions.layer must be "4.5"')
@@ -95,6 +96,7 @@ def layer_problems(layer: dict[str, Any]) -> list[str]:
         problems.append('versions.navigator must be at least "4.9.0"')
     if "attack" in versions and not isinstance(versions["attack"], str):
         problems.append("versions.attack must be a string")
+
     if layer.get("sorting", 0) not in (0, 1, 2, 3):
         problems.append("sorting must be 0, 1, 2 or 3")
     platforms = layer.get("filters", {}).get("platforms", [])
@@ -105,6 +107,7 @@ def layer_problems(layer: dict[str, Any]) -> list[str]:
         problems.append("layout.layout must be side, flat or mini")
     if layout.get("expandedSubtechniques", "none") not in ("none", "all", "annotated"):
         problems.append("layout.expandedSubtechniques must be none, all or annotated")
+
     for technique in layer.get("techniques", []):
         problems += _technique_problems(technique)
     if "gradient" in layer:

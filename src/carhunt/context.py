@@ -2,7 +2,7 @@
 
 Outputs render from result objects only and never read the store. Reports that
 show evidence events in full, process trees or the coverage of the data ask the
-pipeline for this context (``HuntOptions.collect_context``); the pipeline then
+pipeline for this context with ``HuntOptions.collect_context``. The pipeline then
 calls :func:`collect_context` while the store is still open.
 """
 

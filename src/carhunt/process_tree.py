@@ -64,7 +64,7 @@ class ProcessNode:
 
     @property
     def key(self) -> str:
-        """Return an identity that tells processes apart within one data set."""
+        """Return a key that is unique per process within one data set."""
         if self.event_ref:
             return self.event_ref
         return f"stub:{self.hostname}:{self.process_guid}:{self.pid}:{self.image_path}"

@@ -1,9 +1,9 @@
 """CSV: one row per hit, for spreadsheets, safe to open.
 
-Every text cell has its control and bidirectional characters escaped, and a
-cell that a spreadsheet would run as a formula (it starts with ``=``, ``+``,
-``-`` or ``@``, after any leading spaces) gets a leading ``'``, as the OWASP
-CSV injection guidance recommends. Numbers stay numbers.
+Every text cell has its control and bidirectional characters escaped. A cell
+that a spreadsheet would run as a formula gets a leading ``'``, as the OWASP
+CSV injection guidance recommends: one that starts with ``=``, ``+``, ``-`` or
+``@``, after any leading spaces. Numbers stay numbers.
 """
 
 from __future__ import annotations

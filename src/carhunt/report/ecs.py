@@ -1,7 +1,7 @@
 """ECS documents: one Elastic Common Schema alert per hit, as JSON lines.
 
 Elasticsearch and OpenSearch ingest the lines unchanged (for example with the
-bulk API or Filebeat's ndjson input). Every field name is an ECS field; the
+bulk API or Filebeat's ndjson input). Every field name is an ECS field. The
 hit's own key fields, the reading and the evidence references go into
 ``labels``, the ECS object for custom key/value pairs.
 
@@ -184,20 +184,10 @@ def document_id(hit: Hit) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
-def document(
-    hit: Hit, analytic: Analytic, context: DataSetContext | None, dataset: str | None
-) -> dict[str, Any]:
-    """Return the ECS document of one hit."""
-    events = context.events_for(hit) if context else []
-    events.sort(key=lambda event: event.time != hit.time)
-    key_event = events[0] if events else None
-    # Without the evidence events, the first table the analytic reads tells the category.
-    table = key_event.table.table if key_event else next(iter(analytic.tables), "")
-    category, kind = CATEGORIES.get(table, ("process", "info"))
-    times = [event.time for event in events if event.time is not None]
-    fqdn = key_event.row.get("fqdn") if key_event else None
-    labels = {name: _label(value) for name, value in hit.fields.items() if value is not None}
-    labels.update(
+def labels(hit: Hit, dataset: str | None) -> dict[str, str]:
+    """Return the hit's own fields and carhunt's hit attributes as ECS ``labels``."""
+    values = {name: _label(value) for name, value in hit.fields.items() if value is not None}
+    values.update(
         reading=hit.reading.value,
         evidence=_label([f"{item.path}#{item.ref}" for item in hit.evidence]),
         matched_subrules=_label(hit.matched_subrules),
@@ -205,22 +195,43 @@ def document(
         flags=_label(hit.flags),
     )
     if dataset is not None:
-        labels["dataset"] = dataset
+        values["dataset"] = dataset
+    return values
+
+
+def _event(hit: Hit, analytic: Analytic, events: list[EvidenceEvent]) -> dict[str, Any]:
+    key_event = events[0] if events else None
+    # Without the evidence events, the first table the analytic reads gives the category.
+    table = key_event.table.table if key_event else next(iter(analytic.tables), "")
+    category, kind = CATEGORIES.get(table, ("process", "info"))
+    times = [event.time for event in events if event.time is not None]
+    return {
+        "kind": "alert",
+        "category": [category],
+        "type": [kind],
+        "module": "carhunt",
+        "dataset": "carhunt.alert",
+        "id": document_id(hit),
+        "code": str(key_event.row.get(car.EVENT_ID)) if key_event else None,
+        "start": min(times) if times else None,
+        "end": max(times) if times else None,
+    }
+
+
+def document(
+    hit: Hit, analytic: Analytic, context: DataSetContext | None, dataset: str | None
+) -> dict[str, Any]:
+    """Return the ECS document of one hit; its key event comes first among the events."""
+    events = context.events_for(hit) if context else []
+    events.sort(key=lambda event: event.time != hit.time)
+    key_event = events[0] if events else None
+    fqdn = key_event.row.get("fqdn") if key_event else None
+
     doc: dict[str, Any] = {
         "@timestamp": hit.time,
         "message": f"{hit.analytic_id} {hit.title} on {hit.hostname or 'an unknown host'}",
         "ecs": {"version": ECS_VERSION},
-        "event": {
-            "kind": "alert",
-            "category": [category],
-            "type": [kind],
-            "module": "carhunt",
-            "dataset": "carhunt.alert",
-            "id": document_id(hit),
-            "code": str(key_event.row.get(car.EVENT_ID)) if key_event else None,
-            "start": min(times) if times else None,
-            "end": max(times) if times else None,
-        },
+        "event": _event(hit, analytic, events),
         "host": {
             "name": (fqdn or hit.hostname or "").lower() or None,
             "hostname": hit.hostname,
@@ -235,7 +246,7 @@ def document(
         },
         "threat": threat(hit, analytic),
         "log": {"file": {"path": hit.evidence[0].path if hit.evidence else None}},
-        "labels": labels,
+        "labels": labels(hit, dataset),
     }
     if key_event is not None:
         doc.update(event_fields(key_event))

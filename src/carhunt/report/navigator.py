@@ -1,10 +1,10 @@
 """MITRE ATT&CK Navigator layers: techniques the hits touch, and techniques the data can detect.
 
-The layers follow the Navigator layer file format version 4.5 (the format
-definition in the mitre-attack/attack-navigator repository,
-layers/spec/v4.5/layerformat.md): required are ``name``, ``domain`` and, in
-``versions``, ``layer`` ("4.5") and ``navigator`` (at least "4.9.0"); each
-technique needs ``techniqueID`` (``T####`` or ``T####.###``).
+The layers follow the Navigator layer file format version 4.5, as defined in
+layers/spec/v4.5/layerformat.md of the mitre-attack/attack-navigator repository.
+Required are ``name``, ``domain`` and, in ``versions``, ``layer`` ("4.5") and
+``navigator`` (at least "4.9.0"). Each technique needs ``techniqueID``
+(``T####`` or ``T####.###``).
 
 ``versions.attack`` is left out, so the Navigator takes its current ATT&CK
 release: the analytics name their techniques as CAR files them, not by release.
@@ -87,12 +87,13 @@ def hits_layer(result: HuntResult) -> dict[str, Any]:
     scores: dict[str, int] = {}
     per_analytic: dict[tuple[str, str], int] = {}
     for _, item in analytic_results(result):
+        if not item.hits:
+            continue
         analytic = item.analytic
         for technique in dict.fromkeys(t.id for t in analytic.techniques):
-            if item.hits:
-                scores[technique] = scores.get(technique, 0) + len(item.hits)
-                key = (technique, f"{analytic.id} {analytic.title}")
-                per_analytic[key] = per_analytic.get(key, 0) + len(item.hits)
+            scores[technique] = scores.get(technique, 0) + len(item.hits)
+            key = (technique, f"{analytic.id} {analytic.title}")
+            per_analytic[key] = per_analytic.get(key, 0) + len(item.hits)
     comments: dict[str, list[str]] = {}
     for (technique, label), count in sorted(per_analytic.items()):
         comments.setdefault(technique, []).append(f"{label}: {count:,} hits")
@@ -125,7 +126,7 @@ def coverage_layer(result: HuntResult) -> dict[str, Any]:
     """Return the layer of techniques the data can detect, scored by analytics able to run.
 
     An analytic counts when every CAR table and field it reads is filled in the data
-    (coverage ``full``); the others are listed in the layer's metadata.
+    (coverage ``full``). The layer's metadata lists the others with their gaps.
     """
     coverage = best_coverage(result)
     scores: dict[str, int] = {}

@@ -1,11 +1,10 @@
 """Log values made safe to show: control and bidirectional characters escaped.
 
 Values from logs are stored exactly as logged. A terminal, a spreadsheet or a
-browser would act on some characters instead of showing them: an escape
-sequence recolours a terminal, a right-to-left override reverses the text after
-it (``evil\\u202eexe.txt`` reads as ``eviltxt.exe``), a line break splits a CSV
-row for naive tools. Outputs for people show such characters as ``\\xNN`` or
-``\\uNNNN`` instead.
+browser would act on some characters instead of showing them. An escape sequence
+recolours a terminal, and a right-to-left override reverses the text after it, so
+``evil\\u202eexe.txt`` reads as ``eviltxt.exe``. A line break splits a CSV row for
+naive tools. Outputs for people show such characters as ``\\xNN`` or ``\\uNNNN``.
 """
 
 from __future__ import annotations
