@@ -224,12 +224,18 @@ UNION ALL
 SELECT key, ref FROM by_pid
 """
 
+# Two equi-joins rather than one join on "guid OR pid", which DuckDB could only run
+# as a nested loop over every process of the host.
 _CHILD_CANDIDATES_SQL = f"""
-SELECT DISTINCT c.event_ref, c.hostname, c.parent_process_guid, c.ppid, c.time
+SELECT c.event_ref, c.hostname, c.parent_process_guid, c.ppid, c.time
 FROM ctx_lookup AS a
 JOIN {_PROCESS_TABLE} AS c
-    ON lower(c.hostname) = lower(a.host)
-    AND (c.parent_process_guid = a.guid OR (c.ppid = a.pid AND c.time >= a.time))
+    ON lower(c.hostname) = lower(a.host) AND c.parent_process_guid = a.guid
+UNION
+SELECT c.event_ref, c.hostname, c.parent_process_guid, c.ppid, c.time
+FROM ctx_lookup AS a
+JOIN {_PROCESS_TABLE} AS c
+    ON lower(c.hostname) = lower(a.host) AND c.ppid = a.pid AND c.time >= a.time
 """
 
 
