@@ -249,6 +249,8 @@ def build_trees(
     trees: dict[str, ProcessTree] = {}
     for key, ref in processes.items():
         if key not in found:
+            # NOTE: a process whose process/create event is missing gets no ancestors
+            # and no children, although children naming its GUID may be in the data.
             trees[key] = ProcessTree(_stub(ref), (), (), 0)
             continue
         node_ref = found[key]

@@ -96,6 +96,8 @@ def event_fields(event: EvidenceEvent) -> dict[str, Any]:
     row = event.row
     table = event.table
     if table is car.THREAD_REMOTE_CREATE:
+        # NOTE: ECS has no field for the target of a remote thread, so the target
+        # process is only in the hit's labels (tgt_pid, tgt_image_path).
         return {"process": _process(row, "src_"), "user": _user(row.get("user"))}
     fields: dict[str, Any] = {"process": _process(row), "user": _user(row.get("user"))}
     if table is car.PROCESS_CREATE:

@@ -10,7 +10,6 @@ naive tools. Outputs for people show such characters as ``\\xNN`` or ``\\uNNNN``
 from __future__ import annotations
 
 import re
-import unicodedata
 
 # Unicode bidirectional formatting characters (Unicode Standard Annex #9): marks,
 # embeddings, overrides and isolates, plus the line and paragraph separators.
@@ -18,14 +17,8 @@ BIDI_CONTROLS = frozenset(
     "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029"
 )
 
-_UNSAFE = re.compile(
-    "[\x00-\x1f\x7f-\x9f" + "".join(sorted(BIDI_CONTROLS)) + "]"
-)
-
-
-def is_unsafe(char: str) -> bool:
-    """Return True for a control character (category Cc) or a bidirectional control."""
-    return char in BIDI_CONTROLS or unicodedata.category(char) == "Cc"
+# C0 and C1 control characters (Unicode category Cc) and the bidirectional controls.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f" + "".join(sorted(BIDI_CONTROLS)) + "]")
 
 
 def escape_char(char: str) -> str:
