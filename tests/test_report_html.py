@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import report_scenario
+from carhunt.demo import capture_path
 from carhunt.pipeline import HuntOptions, HuntResult, hunt
 from carhunt.report import html as html_report
 from sysmon import hunt_events, process
@@ -30,6 +31,17 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[HuntResult, Path]:
     hostile = report_scenario.write(folder / "scenario.jsonl")
     result = hunt([str(hostile)], HuntOptions(collect_context=True))
     page = folder / "report.html"
+    page.write_text(html_report.render(result), encoding="utf-8")
+    return result, page
+
+
+@pytest.fixture(scope="module")
+def demo_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[HuntResult, Path]:
+    """Return the report of the demo capture with the hostile scenario as a second input."""
+    folder = tmp_path_factory.mktemp("demo-html")
+    hostile = report_scenario.write(folder / "hostile.jsonl")
+    result = hunt([str(capture_path()), str(hostile)], HuntOptions(collect_context=True))
+    page = folder / "demo-report.html"
     page.write_text(html_report.render(result), encoding="utf-8")
     return result, page
 
@@ -147,16 +159,24 @@ def browser() -> Iterator[object]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
+def test_demo_report_lists_every_hit(demo_report: tuple[HuntResult, Path]) -> None:
+    result, page = demo_report
+    text = page.read_text(encoding="utf-8")
+    assert result.hit_count > 50
+    assert text.count('id="hit-') == result.hit_count
+    assert "&lt;script&gt;window.__carhunt_pwned=1&lt;/script&gt;" in text
+
+
 def test_browser_shows_report(
-    browser: object, report: tuple[HuntResult, Path], tmp_path: Path
+    browser: object, demo_report: tuple[HuntResult, Path], tmp_path: Path
 ) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.remote.webdriver import WebDriver
 
     assert isinstance(browser, WebDriver)
-    browser.get(report[1].as_uri())
-    shot = tmp_path / "report.png"
-    detail = tmp_path / "report-hit-1.png"
+    browser.get(demo_report[1].as_uri())
+    shot = tmp_path / "demo-report.png"
+    detail = tmp_path / "demo-report-hit-1.png"
     assert browser.save_screenshot(str(shot))
     assert browser.find_element(By.ID, "hit-1").screenshot(str(detail))
     if SCREENSHOT_DIR:
@@ -174,30 +194,53 @@ def test_browser_shows_report(
 
 
 def test_browser_hostile_text_never_runs(
-    browser: object, report: tuple[HuntResult, Path]
+    browser: object, demo_report: tuple[HuntResult, Path]
 ) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.remote.webdriver import WebDriver
 
     assert isinstance(browser, WebDriver)
-    browser.get(report[1].as_uri())
-    shown = browser.find_element(
-        By.XPATH, "//*[@id='hit-1']//td[contains(., 'window.__carhunt_pwned=1')]"
+    browser.get(demo_report[1].as_uri())
+    hostile = browser.find_element(
+        By.XPATH, "//details[summary[contains(., 'window.__carhunt_pwned=1')]]"
     )
-    assert shown.is_displayed()
-    assert "<script>window.__carhunt_pwned=1</script>" in shown.text
+    summary = hostile.find_element(By.TAG_NAME, "summary")
+    browser.execute_script("arguments[0].scrollIntoView()", summary)
+    assert summary.is_displayed()
+    assert "<script>window.__carhunt_pwned=1</script>" in summary.text
+    summary.click()
+    cell = hostile.find_element(By.XPATH, ".//td[contains(., 'onerror=window.__carhunt_pwned')]")
+    assert cell.is_displayed()
+    assert "<img src=x onerror=window.__carhunt_pwned=2>" in cell.text
+    assert "\\u202e" in cell.text
     assert browser.find_elements(By.TAG_NAME, "script") == []
     assert browser.find_elements(By.TAG_NAME, "img") == []
     assert browser.execute_script("return typeof window.__carhunt_pwned") == "undefined"
 
 
-def test_browser_closed_hit_opens(browser: object, report: tuple[HuntResult, Path]) -> None:
+def test_browser_closed_hit_opens(
+    browser: object, demo_report: tuple[HuntResult, Path]
+) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.remote.webdriver import WebDriver
 
     assert isinstance(browser, WebDriver)
-    browser.get(report[1].as_uri())
+    browser.get(demo_report[1].as_uri())
     tree = browser.find_element(By.CSS_SELECTOR, "#hit-2 ul.tree")
     assert not tree.is_displayed()
-    browser.find_element(By.CSS_SELECTOR, "#hit-2 > summary").click()
+    summary = browser.find_element(By.CSS_SELECTOR, "#hit-2 > summary")
+    browser.execute_script("arguments[0].scrollIntoView()", summary)
+    summary.click()
     assert tree.is_displayed()
+
+
+def test_technique_listed_twice_counted_once(tmp_path: Path) -> None:
+    # CAR-2014-04-003 files T1059.001 under Execution and again under Defense Evasion.
+    sys32 = "C:\\Windows\\System32\\"
+    powershell = process(1, sys32 + "WindowsPowerShell\\v1.0\\powershell.exe",
+                         sys32 + "cmd.exe", "powershell -nop")
+    result = hunt_events(tmp_path, [powershell], analytic_ids=("CAR-2014-04-003",))
+    rows = html_report.technique_summary(result)
+    assert [row["id"] for row in rows] == ["T1059.001"]
+    assert list(rows[0]["tactics"]) == ["Execution", "Defense Evasion"]
+    assert rows[0]["hits"] == 1

@@ -197,8 +197,10 @@ def technique_summary(result: HuntResult) -> list[dict[str, Any]]:
     for _, item in analytic_results(result):
         if not item.hits:
             continue
-        unique = {technique.id: technique for technique in item.analytic.techniques}
-        for technique in unique.values():
+        counted: set[str] = set()
+        # An analytic may list a technique twice, under different tactics: the hits
+        # count once and the tactics add up.
+        for technique in item.analytic.techniques:
             entry = rows.setdefault(technique.id, {
                 "id": technique.id,
                 "name": technique.name,
@@ -209,7 +211,9 @@ def technique_summary(result: HuntResult) -> list[dict[str, Any]]:
             })
             for tactic in technique.tactics:
                 entry["tactics"][attack.tactic_name(tactic)] = None
-            entry["hits"] += len(item.hits)
+            if technique.id not in counted:
+                entry["hits"] += len(item.hits)
+                counted.add(technique.id)
             entry["analytics"][item.analytic.id] = None
     return [rows[key] for key in sorted(rows)]
 
