@@ -12,8 +12,11 @@ import pytest
 
 import report_scenario
 from carhunt.account import RunAccount
+from carhunt.analytics import load_analytics
+from carhunt.analytics.base import Reading
+from carhunt.analytics.runner import AnalyticResult
 from carhunt.cli.main import EXIT_OK, main
-from carhunt.pipeline import HuntOptions, HuntResult, hunt
+from carhunt.pipeline import DataSetResult, HuntOptions, HuntResult, hunt
 from carhunt.report import FORMATS
 from carhunt.report.csv import safe_cell
 
@@ -146,3 +149,12 @@ def test_cli_unwritable_report_file(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert code == 1
     assert "report.html" in err
     assert "No such file or directory" in err
+
+
+def test_table_error_escaped() -> None:
+    analytic = load_analytics().get("CAR-2013-02-003")
+    failed = AnalyticResult(analytic, Reading.RECOMMENDED, error="bad \x1b[31m [bold]x[/bold]")
+    result = HuntResult([DataSetResult("data", [failed])], RunAccount())
+    out = _render("table", result)
+    assert "CAR-2013-02-003 failed: bad \\x1b[31m [bold]x[/bold]" in out
+    assert "\x1b" not in out

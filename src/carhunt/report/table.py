@@ -11,6 +11,7 @@ from rich.table import Table
 
 from carhunt.pipeline import HuntResult
 from carhunt.report.base import OutputFormat
+from carhunt.report.text import escape_controls
 
 
 @dataclass
@@ -92,4 +93,5 @@ class TableFormat(OutputFormat):
             for flag, count in sorted(summary.flags.items()):
                 console.print(f"{summary.analytic_id}: {count:,} of {summary.hits:,} hits {flag}")
             for error in summary.errors:
-                console.print(f"{summary.analytic_id} failed: {error}", style="red")
+                text = escape_controls(error)
+                console.print(f"{summary.analytic_id} failed: {text}", style="red", markup=False)
