@@ -6,8 +6,8 @@ hit's own key fields, the reading and the evidence references go into
 ``labels``, the ECS object for custom key/value pairs.
 
 The process, network, file and library fields come from the hit's key event, the
-evidence event at the hit's time, so this format asks the hunt for the evidence
-events in full.
+evidence event at the hit's time. This format therefore needs the evidence events
+in full, and the hunt collects them when it is chosen.
 """
 
 from __future__ import annotations
