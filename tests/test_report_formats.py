@@ -158,3 +158,19 @@ def test_table_error_escaped() -> None:
     out = _render("table", result)
     assert "CAR-2013-02-003 failed: bad \\x1b[31m [bold]x[/bold]" in out
     assert "\x1b" not in out
+
+
+def test_per_file_data_sets(tmp_path: Path) -> None:
+    first = report_scenario.write(tmp_path / "first.jsonl")
+    second = report_scenario.write(tmp_path / "second.jsonl")
+    result = hunt([str(first), str(second)], HuntOptions(per_file=True, collect_context=True))
+    documents = [json.loads(line) for line in _render("ecs", result).splitlines()]
+    assert [doc["labels"]["dataset"] for doc in documents] == [str(first)] * 4 + [str(second)] * 4
+    rows = list(csv.DictReader(io.StringIO(_render("csv", result))))
+    assert [row["dataset"] for row in rows] == [str(first)] * 4 + [str(second)] * 4
+    layer = json.loads(_render("navigator", result))
+    scores = {item["techniqueID"]: item["score"] for item in layer["techniques"]}
+    assert scores["T1059.003"] == 2
+    page = _render("html", result)
+    assert page.count('<details class="hit"') == 8
+    assert page.count("<p>Data set: ") == 8
