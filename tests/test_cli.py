@@ -29,7 +29,9 @@ def test_hunt_writes_hits_as_json_lines(
     captured = capsys.readouterr()
     assert code == EXIT_OK
     hits = [json.loads(line) for line in output.read_text().splitlines()]
-    assert sorted(h["analytic"] for h in hits) == ["CAR-2013-02-003", "CAR-2016-03-001"]
+    assert sorted(h["analytic"] for h in hits) == [
+        "CAR-2013-02-003", "CAR-2014-11-002", "CAR-2016-03-001"
+    ]
     assert captured.out.splitlines() == output.read_text().splitlines()
     cmd_hit = next(h for h in hits if h["analytic"] == "CAR-2013-02-003")
     assert cmd_hit["evidence"] == [{"file": str(small_log), "ref": "line:1"}]
@@ -56,7 +58,7 @@ def test_hunt_missing_input_is_partial(
     captured = capsys.readouterr()
     assert code == EXIT_PARTIAL
     assert f"cannot read {missing}: not found" in captured.err
-    assert len(captured.out.splitlines()) == 2
+    assert len(captured.out.splitlines()) == 3
 
 
 def test_hunt_unknown_analytic_is_usage_error(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 from collections.abc import Callable, Iterable, Mapping
@@ -14,7 +15,9 @@ from carhunt.analytics import load_analytics
 from carhunt.analytics.base import Analytic, Reading
 from carhunt.analytics.runner import AnalyticResult, run_analytics
 from carhunt.context import DataSetContext, collect_context
+from carhunt.engines.base import Engine
 from carhunt.engines.duckdb import DuckDBEngine
+from carhunt.errors import InputError
 from carhunt.normalize.finalize import FlowOrientation
 from carhunt.readers.inputs import InputFile, choose_reader, expand
 from carhunt.store.duckdb_store import Store
@@ -42,6 +45,10 @@ class HuntOptions:
     threads: int | None = None
     collect_context: bool = False
     """Also collect evidence events, process trees and data coverage for reports."""
+    now: dt.datetime | None = None
+    """T of the baseline analytics (naive UTC); None takes each data set's latest event."""
+    baseline: Path | None = None
+    """Older events for the baseline analytics: logs (a file or folder) or a --db file."""
 
 
 @dataclass
@@ -68,6 +75,34 @@ class HuntResult:
     @property
     def failed_analytics(self) -> list[str]:
         return sorted({r.analytic.id for d in self.datasets for r in d.results if r.error})
+
+    def diagnostic_summary(self) -> str | None:
+        """Return one line of the analytics' non-zero diagnostic counts, or None."""
+        totals: dict[tuple[str, str], int] = {}
+        for dataset in self.datasets:
+            for item in dataset.results:
+                for name, count in item.diagnostics.items():
+                    key = (item.analytic.id, name)
+                    totals[key] = totals.get(key, 0) + count
+        shown = [f"{aid} {name} {count:,}" for (aid, name), count in sorted(totals.items())
+                 if count]
+        return "diagnostics: " + ", ".join(shown) if shown else None
+
+    def baseline_summary(self) -> str | None:
+        """Return one line on hits flagged baseline_incomplete, or None when there are none."""
+        flagged: dict[str, int] = {}
+        for dataset in self.datasets:
+            for item in dataset.results:
+                if item.baseline is not None and item.baseline.incomplete and item.hits:
+                    flagged[item.analytic.id] = flagged.get(item.analytic.id, 0) + len(item.hits)
+        if not flagged:
+            return None
+        total = sum(flagged.values())
+        return (
+            f"baseline incomplete: {total:,} hit{'s' if total != 1 else ''} of "
+            f"{', '.join(sorted(flagged))} flagged, because the events do not reach back to "
+            "the start of the baseline window (give older logs with --baseline)"
+        )
 
 
 def selected_analytics(ids: Iterable[str] = ()) -> list[Analytic]:
@@ -147,15 +182,59 @@ def hunt(
         for path in expand(paths, account)
         if (item := choose_reader(path, account, options.input_format)) is not None
     ]
-    if options.per_file:
-        datasets = [
-            _hunt_one([item], str(item.path), analytics, options, account, progress)
-            for item in inputs
-        ]
-    else:
-        name = ", ".join(paths) if paths else "(no input)"
-        datasets = [_hunt_one(inputs, name, analytics, options, account, progress)]
+    history = open_history(options, account) if options.baseline is not None else None
+    try:
+        history_engine = DuckDBEngine(history) if history is not None else None
+        if options.per_file:
+            datasets = [
+                _hunt_one([item], str(item.path), analytics, options, account, history_engine,
+                          progress)
+                for item in inputs
+            ]
+        else:
+            name = ", ".join(paths) if paths else "(no input)"
+            datasets = [
+                _hunt_one(inputs, name, analytics, options, account, history_engine, progress)
+            ]
+    finally:
+        if history is not None:
+            history.close()
     return HuntResult(datasets, account)
+
+
+def is_duckdb_file(path: Path) -> bool:
+    """Return True when the file is a DuckDB database (magic ``DUCK`` at byte 8)."""
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(12)
+    except OSError:
+        return False
+    return head[8:12] == b"DUCK"
+
+
+def open_history(options: HuntOptions, account: RunAccount) -> Store:
+    """Open the baseline history: a DuckDB file made by --db, or logs loaded into memory.
+
+    Records of the history are counted in their own account; inputs it cannot read
+    are added to the run's failures.
+    """
+    path = options.baseline
+    assert path is not None
+    if not path.exists():
+        raise InputError(str(path), "baseline history not found: check the path")
+    if path.is_file() and is_duckdb_file(path):
+        return Store(path, threads=options.threads)
+    history_account = RunAccount()
+    files = [
+        item
+        for found in expand([str(path)], history_account)
+        if (item := choose_reader(found, history_account, options.input_format)) is not None
+    ]
+    store = Store(None, threads=options.threads)
+    ingest(store, files, history_account, options)
+    account.failures.extend(history_account.failures)
+    log.info("baseline history %s: %s", path, history_account.summary_line())
+    return store
 
 
 def _hunt_one(
@@ -164,6 +243,7 @@ def _hunt_one(
     analytics: list[Analytic],
     options: HuntOptions,
     account: RunAccount,
+    history: Engine | None,
     progress: ProgressCallback | None,
 ) -> DataSetResult:
     # Per-file data sets are analysed one by one, so they never share a --db store.
@@ -173,7 +253,8 @@ def _hunt_one(
         ingest(store, inputs, account, options, progress)
         engine = DuckDBEngine(store)
         results = run_analytics(
-            engine, analytics, store.sources(), options.reading, options.parameters
+            engine, analytics, store.sources(), options.reading, options.parameters,
+            now=options.now, history=history,
         )
         context = collect_context(store, results) if options.collect_context else None
     finally:

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import click
 
+from carhunt.analytics import load_analytics
 from carhunt.analytics.base import Reading
+from carhunt.analytics.baseline import parse_now
+from carhunt.analytics.config import load_parameters
 from carhunt.cli.main import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL
 from carhunt.demo import capture_path
 from carhunt.normalize.finalize import FlowOrientation
@@ -33,6 +36,9 @@ def _print_account(result: HuntResult) -> None:
     warnings = ", ".join(f"{name} {count:,}" for name, count in account.warnings.items())
     if warnings:
         click.echo(f"warnings: {warnings}", err=True)
+    for line in (result.baseline_summary(), result.diagnostic_summary()):
+        if line:
+            click.echo(line, err=True)
 
 
 def _write_files(result: HuntResult, files: dict[Path, type[OutputFormat]]) -> None:
@@ -76,6 +82,18 @@ def _write_files(result: HuntResult, files: dict[Path, type[OutputFormat]]) -> N
               help="Read every input in this format instead of detecting it.")
 @click.option("--threads", type=click.IntRange(min=1),
               help="Worker threads of the store. Default: one per core.")
+@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path),
+              help="TOML file of analytic parameters, one table per analytic id "
+                   "(see carhunt analytics show ID).")
+@click.option("--param", "params", multiple=True, metavar="ID.NAME=VALUE",
+              help="Set one analytic parameter (repeatable); overrides --config. "
+                   "Example: --param CAR-2013-04-002.gap_minutes=45")
+@click.option("--now", "now", metavar="TIME",
+              help="End of the current window of the baseline analytics, ISO 8601, UTC "
+                   "unless an offset is given. Default: the latest event time of each data set.")
+@click.option("--baseline", "baseline", type=click.Path(exists=True, path_type=Path),
+              help="Older events for the baseline analytics: a log file or folder, or a "
+                   "DuckDB file made with --db.")
 def hunt(
     paths: tuple[str, ...],
     db_path: Path | None,
@@ -90,6 +108,10 @@ def hunt(
     navigator_coverage: Path | None,
     input_format: str | None,
     threads: int | None,
+    config: Path | None,
+    params: tuple[str, ...],
+    now: str | None,
+    baseline: Path | None,
 ) -> int:
     """Hunt through Sysmon logs in PATHS (files or folders) with the CAR analytics.
 
@@ -126,6 +148,9 @@ def hunt(
         input_format=input_format,
         threads=threads,
         collect_context=any(f.needs_context for f in (stdout_format, *files.values())),
+        parameters=load_parameters(load_analytics(), config, params),
+        now=parse_now(now) if now is not None else None,
+        baseline=baseline,
     )
     result = run_hunt(inputs, options)
     stdout_format().write(result, sys.stdout)

@@ -48,10 +48,11 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 
 def _register() -> None:
-    from carhunt.cli import coverage, hunt
+    from carhunt.cli import analytics, coverage, hunt
 
     cli.add_command(hunt.hunt)
     cli.add_command(coverage.coverage)
+    cli.add_command(analytics.analytics)
 
 
 _register()

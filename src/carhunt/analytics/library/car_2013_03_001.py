@@ -1,13 +1,13 @@
 """CAR-2013-03-001: Reg.exe called from Command Shell."""
 
-from carhunt.analytics.base import Analytic, Technique
+from carhunt.analytics.base import Analytic, Diagnostic, Technique
 
 # The parent shell of each reg.exe is found by process GUID. The pid is used
 # only where a GUID is missing on either side: with both GUIDs known and no
 # match, the shell is not in the data, and an older cmd.exe with a reused pid
 # would be the wrong process. By pid, the latest cmd.exe start at or before
 # reg.exe on the same host wins.
-QUERY = """
+PAIRS = """
 WITH reg AS (
     SELECT time, hostname, pid, ppid, parent_process_guid, command_line, "user", event_ref
     FROM process_create
@@ -38,12 +38,25 @@ pairs AS (
     UNION ALL
     SELECT reg_ref, shell_ref FROM pid_pairs
     WHERE reg_ref NOT IN (SELECT reg_ref FROM guid_pairs)
-),
-grandparents AS (
+)"""
+
+# The great-grandparent is the parent of the shell's own parent, read from that
+# parent's create event: by GUID, or where the shell has no parent GUID, the
+# latest create with the shell's ppid at or before the shell.
+QUERY = PAIRS + """,
+grandparents_by_guid AS (
     SELECT lower(hostname) AS host_key, process_guid, any_value(parent_exe) AS parent_exe
     FROM process_create
     WHERE process_guid IS NOT NULL
     GROUP BY lower(hostname), process_guid
+),
+grandparents_by_pid AS (
+    SELECT s.event_ref AS shell_ref, max_by(g.parent_exe, g.time) AS parent_exe
+    FROM shells AS s
+    JOIN process_create AS g
+        ON g.pid = s.ppid AND lower(g.hostname) = lower(s.hostname) AND g.time <= s.time
+    WHERE s.parent_process_guid IS NULL
+    GROUP BY s.event_ref
 )
 SELECT
     r.time AS time,
@@ -51,7 +64,7 @@ SELECT
     list_sort([s.event_ref, r.event_ref]) AS evidence,
     CASE WHEN s.parent_exe IS NULL THEN ['parent_exe'] ELSE CAST([] AS VARCHAR[]) END
         AS field_missing,
-    coalesce(g.parent_exe, 'unknown') AS great_grandparent_exe,
+    coalesce(g.parent_exe, gp.parent_exe, 'unknown') AS great_grandparent_exe,
     s.parent_exe AS grandparent_exe,
     s.ppid AS grandparent_pid,
     s.pid AS shell_pid,
@@ -62,9 +75,16 @@ SELECT
 FROM pairs AS p
 JOIN reg AS r ON r.event_ref = p.reg_ref
 JOIN shells AS s ON s.event_ref = p.shell_ref
-LEFT JOIN grandparents AS g
+LEFT JOIN grandparents_by_guid AS g
     ON g.process_guid = s.parent_process_guid AND g.host_key = lower(s.hostname)
+LEFT JOIN grandparents_by_pid AS gp ON gp.shell_ref = s.event_ref
 WHERE s.parent_exe IS NULL OR lower(s.parent_exe) <> 'explorer.exe'
+"""
+
+PARENT_NOT_OBSERVED = PAIRS + """
+SELECT count(*) AS count
+FROM reg
+WHERE event_ref NOT IN (SELECT reg_ref FROM pairs)
 """
 
 ANALYTIC = Analytic(
@@ -75,7 +95,8 @@ ANALYTIC = Analytic(
         "batch files run by services, schedulers and remote tools stand out from "
         "interactive use. The shell is found by process GUID, or by pid where a GUID is "
         "missing (the latest cmd.exe with that pid at or before reg.exe). A reg.exe "
-        "whose shell is not in the data is no hit, as in CAR's inner join. The hit "
+        "whose shell is not in the data is no hit, as in CAR's inner join, and is "
+        "counted in the parent_not_observed diagnostic. The hit "
         "shows the chain oldest first: great-grandparent, grandparent, shell, reg.exe."
     ),
     analytic_type="TTP",
@@ -106,5 +127,12 @@ ANALYTIC = Analytic(
         "process_create.user",
     ),
     query=QUERY,
+    diagnostics=(
+        Diagnostic(
+            "parent_not_observed",
+            "reg.exe starts under cmd.exe whose shell is not in the data (no hit)",
+            PARENT_NOT_OBSERVED,
+        ),
+    ),
     key_fields=("grandparent_exe", "reg_command_line"),
 )

@@ -25,7 +25,10 @@ WITH selected AS (
         parent_image_path,
         coalesce('guid:' || parent_process_guid, 'pid:' || CAST(ppid AS VARCHAR)) AS parent_key,
         lower(exe) AS exe_key,
-        event_ref
+        event_ref,
+        concat_ws(
+            ' ', CAST(time AS VARCHAR), exe, 'pid ' || CAST(pid AS VARCHAR), "user", command_line
+        ) AS event_summary
     FROM process_create
     WHERE list_contains($commands, lower(exe)) AND time IS NOT NULL
 ),
@@ -62,7 +65,8 @@ SELECT
     min(time) AS first_time,
     max(time) AS last_time,
     count(*) AS event_count,
-    list_sort(list(DISTINCT exe_key)) AS exes
+    list_sort(list(DISTINCT exe_key)) AS exes,
+    list_sort(list(event_summary)) AS events
 FROM clusters
 GROUP BY host_key, parent_key, cluster
 HAVING count(DISTINCT exe_key) >= $min_distinct
@@ -82,7 +86,8 @@ ANALYTIC = Analytic(
         "(30 by default), with at least min_distinct (2) different programs, which "
         "drops single-tool loops such as a script pinging every minute. The parent is "
         "told apart by its process GUID where logged, else by ppid. nbtstat.exe is "
-        "added beside CAR's misspelt nbstat.exe."
+        "added beside CAR's misspelt nbstat.exe. events lists each member as time, "
+        "program, pid, user and command line, in time order."
     ),
     analytic_type="TTP",
     techniques=(
@@ -120,14 +125,17 @@ ANALYTIC = Analytic(
         Technique("T1012", "Query Registry", ("TA0007",), "Low"),
     ),
     fields=(
+        "process_create.command_line",
         "process_create.event_ref",
         "process_create.exe",
         "process_create.hostname",
         "process_create.parent_exe",
         "process_create.parent_image_path",
         "process_create.parent_process_guid",
+        "process_create.pid",
         "process_create.ppid",
         "process_create.time",
+        "process_create.user",
     ),
     parameters=(
         Parameter("commands", COMMANDS, "Program basenames that count", casefold=True),

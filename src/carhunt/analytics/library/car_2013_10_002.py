@@ -12,7 +12,9 @@ ANALYTIC = Analytic(
         "Matching is on the function name, not the module path, so WOW64 targets "
         "that start in SysWOW64's kernel32 are in. Shellcode threads with no start "
         "module or function, reflective loading and LdrLoadDll are out of scope. "
-        "src_image_path is Sysmon's SourceImage, an extension of CAR's thread model."
+        "src_image_path is Sysmon's SourceImage, an extension of CAR's thread model; "
+        "a thread with no source image cannot be shown to be trusted, so it is a hit "
+        "flagged field_missing."
     ),
     analytic_type="TTP",
     techniques=(
@@ -53,6 +55,8 @@ SELECT
     time,
     hostname,
     [event_ref] AS evidence,
+    CASE WHEN src_image_path IS NULL THEN ['src_image_path'] ELSE CAST([] AS VARCHAR[]) END
+        AS field_missing,
     src_pid,
     src_image_path,
     tgt_pid,

@@ -1,6 +1,6 @@
 """CAR-2014-04-003: Powershell Execution."""
 
-from carhunt.analytics.base import Analytic, Technique
+from carhunt.analytics.base import Analytic, Parameter, Technique
 
 ANALYTIC = Analytic(
     id="CAR-2014-04-003",
@@ -9,7 +9,8 @@ ANALYTIC = Analytic(
         "powershell.exe started by any parent other than explorer.exe, compared by "
         "basename and case-insensitively. A start whose parent is not in the event is "
         "a hit flagged field_missing=[parent_exe], because an unknown parent cannot be "
-        "shown to be explorer.exe. PPID spoofing to explorer.exe evades it."
+        "shown to be explorer.exe. PPID spoofing to explorer.exe evades it. The images "
+        "parameter can add pwsh.exe and powershell_ise.exe (not CAR)."
     ),
     analytic_type="TTP",
     techniques=(
@@ -27,7 +28,15 @@ ANALYTIC = Analytic(
         "process_create.time",
         "process_create.user",
     ),
-    parameters=(),
+    parameters=(
+        Parameter(
+            "images",
+            ("powershell.exe",),
+            "PowerShell program basenames; pwsh.exe and powershell_ise.exe are an optional, "
+            "non-CAR addition",
+            casefold=True,
+        ),
+    ),
     query="""
 SELECT
     time,
@@ -41,7 +50,7 @@ SELECT
     parent_exe,
     parent_image_path
 FROM process_create
-WHERE lower(exe) = 'powershell.exe'
+WHERE list_contains($images, lower(exe))
   AND (parent_exe IS NULL OR lower(parent_exe) <> 'explorer.exe')
 """,
     key_fields=("parent_exe", "command_line"),

@@ -9,6 +9,8 @@ SELECT
     time,
     hostname,
     [event_ref] AS evidence,
+    CASE WHEN list_contains($commands, lower(exe)) THEN ['discovery_command']
+        ELSE ['sc_query'] END AS matched_subrules,
     "user",
     exe,
     command_line,
@@ -28,6 +30,8 @@ SELECT
     time,
     hostname,
     [event_ref] AS evidence,
+    CASE WHEN lower(exe) = 'sc' THEN ['sc_query'] ELSE ['discovery_command'] END
+        AS matched_subrules,
     "user",
     exe,
     command_line,
