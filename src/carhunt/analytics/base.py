@@ -19,8 +19,8 @@ Any other column is a key field of the hit, shown in outputs by its name.
 
 Baseline analytics compare a current window against a baseline window. Their
 ``baseline_query`` returns the keys seen in the baseline window (one column,
-``baseline_key``) and runs on the history, which is the data set itself or a
-separate store; the runner then passes those keys and the window bounds to the
+``baseline_key``). It runs on the history, which is the data set itself or a
+separate store. The runner then passes those keys and the window bounds to the
 main query as the runtime parameters of :data:`RUNTIME_PARAMETERS`.
 """
 

@@ -4,8 +4,8 @@ A baseline analytic compares the current window ``[T - current_days, T]``
 against the baseline window ``[T - baseline_days, T - current_days)``. T is the
 ``--now`` time when given, else the latest event time of the data set. The
 keys of the baseline window come from the data set itself and, when the user
-gives one, from a separate history store; both are queried with the same
-baseline query, so an engine sees only the resulting list of keys.
+gives one, from a separate history store. Both are queried with the same
+baseline query, and the main query receives only the resulting list of keys.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from carhunt.model import car
 log = logging.getLogger(__name__)
 
 MAX_COVERAGE_GAP = dt.timedelta(hours=1)
-"""Largest gap between the last event of one store and the first of the next that
-still counts as continuous coverage: log rotation leaves seconds to minutes between
-two files, a missing day of logs leaves far more."""
+"""Maximum time without events that still counts as covered, between two stores and
+at either end of the baseline window. Log rotation leaves seconds to minutes between
+two files, while a missing day of logs is far longer."""
 
 
 @dataclass(frozen=True)
@@ -87,8 +87,7 @@ def parse_now(text: str) -> dt.datetime:
 
 
 def covers(spans: tuple[Span, ...], start: dt.datetime, end: dt.datetime) -> bool:
-    """Return True when the spans, joined across gaps of up to MAX_COVERAGE_GAP, cover
-    ``[start, end)``.
+    """Return True when the spans cover ``[start, end)`` up to gaps of MAX_COVERAGE_GAP.
 
     A store counts as continuous from its first to its last event, so a gap inside
     one store's logs is not seen.
@@ -99,7 +98,10 @@ def covers(spans: tuple[Span, ...], start: dt.datetime, end: dt.datetime) -> boo
             merged[-1][1] = max(merged[-1][1], span.last)
         else:
             merged.append([span.first, span.last])
-    return any(first <= start and last >= end for first, last in merged)
+    return any(
+        first - MAX_COVERAGE_GAP <= start and last + MAX_COVERAGE_GAP >= end
+        for first, last in merged
+    )
 
 
 def latest_event_time(engine: Engine) -> dt.datetime | None:

@@ -18,7 +18,7 @@ from carhunt.model import car
 from carhunt.model.mapping import EVENT_TABLES
 from carhunt.normalize.envelope import quote
 
-# Columns every row carries by construction; listing them would say nothing.
+# Columns every row carries by construction, so listing them adds no information.
 INTERNAL_COLUMNS = frozenset({car.SOURCE_ID, car.REF, car.EVENT_REF, car.EVENT_ID})
 
 
@@ -28,7 +28,8 @@ class Readiness(StrEnum):
     READY = "ready"
     """Every table it reads has records and every field it reads is filled somewhere."""
     PARTIAL = "partial"
-    """It runs, but some fields it reads are empty in every record."""
+    """It runs, but some fields it reads are empty in every record, or a table it reads
+    only for context has no records."""
     NO_EVENTS = "no events"
     """A table it reads has no records, so it cannot find anything."""
 

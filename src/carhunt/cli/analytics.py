@@ -1,7 +1,7 @@
 """``carhunt analytics``: the analytics, their rules and parameters, and what a data set
 gives them.
 
-``carhunt analytics [PATH...]`` lists every analytic; with paths it also tells for
+``carhunt analytics [PATH...]`` lists every analytic. With paths it also reports for
 each whether that data set can feed it. ``carhunt analytics show ID`` prints one
 analytic in full.
 """

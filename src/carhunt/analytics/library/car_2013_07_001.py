@@ -5,7 +5,7 @@ from carhunt.analytics.base import Analytic, Parameter, Technique
 IPV4_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 IPV4 = rf"\b{IPV4_OCTET}(?:\.{IPV4_OCTET}){{3}}\b"
 
-# One boolean per sub-pattern; a hit lists every sub-pattern that matched.
+# One boolean per sub-pattern, and a hit lists every sub-pattern that matched.
 RECOMMENDED_PATTERNS = rf"""
         regexp_matches(command_line, '(?i)(?:^|\s)-R\s')
             AND regexp_matches(command_line, '(?i)(?:^|\s)-pw\s') AS port_fwd,

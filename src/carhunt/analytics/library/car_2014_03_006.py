@@ -3,7 +3,8 @@
 from carhunt.analytics.base import Analytic, Technique
 
 # The arguments start after the program token, quoted or not. The DLL is the first
-# argument up to the first comma; the entry point follows that comma up to blank.
+# argument up to the first comma, and the entry point follows that comma up to the
+# next blank.
 ARGUMENTS = r"""regexp_extract(command_line, '(?s)^\s*(?:"[^"]*"|\S+)\s+(.*)$', 1)"""
 
 QUERY = rf"""

@@ -4,9 +4,9 @@ from carhunt.analytics.base import Analytic, Parameter, Technique
 
 # M is a connection to the endpoint mapper (135), E one between two dynamic RPC
 # ports, from the same client to the same server within window_seconds. When both
-# ends run Sysmon each connection is logged twice, so pairs with the same client,
-# server, mapper source port, endpoint source port and endpoint port whose mapper
-# times lie within dedup_seconds of each other (each to the previous) are one hit.
+# ends run Sysmon, each connection is logged twice. Pairs that agree on client,
+# server, mapper source port, endpoint source port and endpoint port are therefore
+# one hit when each mapper time is within dedup_seconds of the previous one.
 QUERY = """
 WITH flows AS (
     SELECT time, hostname, event_ref, src_ip, src_port, dest_ip, dest_port, initiated, exe,

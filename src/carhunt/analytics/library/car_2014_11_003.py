@@ -54,8 +54,8 @@ WHERE (base_name IS NOT NULL OR extension_name IS NOT NULL)
   )
 """
 
-# CAR's pattern with its leading $ read as the ^ it was meant to be; no guard on
-# the program's own name.
+# CAR's pattern with its leading $ read as the ^ it was meant to be, and no guard
+# on the program's own name.
 STRICT_QUERY = rf"""
 SELECT
     time,

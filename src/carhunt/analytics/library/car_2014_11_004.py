@@ -3,8 +3,8 @@
 from carhunt.analytics.base import Analytic, Parameter, Technique
 
 # The session host is the hit. An inbound connection to a WinRM port on the same
-# host shortly before raises confidence; it is reported, not required, because
-# Sysmon logs only the first connection and EID 3 is often disabled.
+# host shortly before raises confidence. It is reported but not required, because
+# Sysmon logs only the first connection and network events are often disabled.
 QUERY = """
 WITH sessions AS (
     SELECT time, hostname, event_ref, "user", pid, ppid, command_line, parent_exe

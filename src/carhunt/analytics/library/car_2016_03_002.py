@@ -2,8 +2,8 @@
 
 from carhunt.analytics.base import Analytic, Technique
 
-# The node switch takes one host, a comma-separated list or @file; quoted parts
-# may contain blanks.
+# The node switch takes one host, a comma-separated list or @file, and quoted
+# parts may contain blanks.
 NODE_VALUE = r"""regexp_extract(command_line, '(?i)(?:^|\s)[/-]node:((?:"[^"]*"|[^\s"])+)', 1)"""
 
 QUERY = rf"""
