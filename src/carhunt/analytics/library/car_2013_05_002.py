@@ -7,6 +7,8 @@ from carhunt.analytics.base import Analytic, Parameter, Technique
 # CAR names by drive. The Windows directory is a parameter: the lazy prefix before
 # the first \tasks\ or \debug\ must be one of the configured roots, so that
 # C:\Windows\System32\Tasks\ does not count.
+# NOTE: a device-path image (\Device\HarddiskVolume3\Windows\Tasks\x.exe) is not
+# matched against the Windows directory, because the volume of C: is not known offline.
 DRIVE = r"^(?:[a-z]:|\\device\\harddiskvolume[0-9]+)\\"
 
 QUERY = rf"""
