@@ -48,8 +48,8 @@ WHERE date_diff('millisecond', f.time, c.time)
     BETWEEN -$skew_seconds * 1000 AND $window_seconds * 1000
 """
 
-# The pseudocode as written: any connection of the child's own pid, strictly within
-# one second before the child's start.
+# The pseudocode as written: any connection of the child's own pid, strictly less
+# than window_seconds (CAR: one second) before the child's start.
 STRICT_QUERY = """
 WITH flows AS (
     SELECT time, hostname, event_ref, pid, src_ip, src_port, dest_port
