@@ -22,6 +22,12 @@ from sysmon import event, process, write_events
 
 SYS32 = "C:\\Windows\\System32\\"
 WORD = "C:\\Program Files\\Microsoft Office\\WINWORD.EXE"
+# The analytics these report tests were written against. Pinning them keeps the
+# scenario's hits (the four named above) fixed as the library grows.
+ANALYTICS = (
+    "CAR-2013-02-003", "CAR-2013-03-001", "CAR-2013-04-002", "CAR-2013-10-002",
+    "CAR-2014-04-003", "CAR-2016-03-001",
+)
 HOSTILE = (
     'cmd.exe /c "<script>window.__carhunt_pwned=1</script>'
     '<img src=x onerror=window.__carhunt_pwned=2>" & echo \u202etxt.exe \x1b[31m'

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -43,16 +42,6 @@ def write_events(path: Path, events: Iterable[Mapping[str, Any]]) -> Path:
     return path
 
 
-def image_hashes(image: str) -> str:
-    """Return a Sysmon Hashes value that differs per program name, as real images do."""
-    name = image.rsplit("\\", 1)[-1].lower().encode()
-    return (
-        f"SHA1={hashlib.sha1(name).hexdigest().upper()},"
-        f"MD5={hashlib.md5(name).hexdigest().upper()},"
-        f"SHA256={hashlib.sha256(name).hexdigest().upper()}"
-    )
-
-
 def process(
     record_id: int,
     image: str,
@@ -72,7 +61,7 @@ def process(
         "Image": image,
         "CommandLine": command_line if command_line is not None else image,
         "User": "CORP\\alice",
-        "Hashes": image_hashes(image),
+        "Hashes": "SHA1=AA,MD5=BB,SHA256=CC",
         "ParentProcessId": ppid,
         "ParentImage": parent,
     }

@@ -16,8 +16,10 @@ SYS32 = "C:\\Windows\\System32\\"
 @pytest.fixture()
 def small_log(tmp_path: Path) -> Path:
     return write_events(tmp_path / "small.jsonl", [
-        process(1, SYS32 + "cmd.exe", "C:\\Program Files\\Adobe\\AcroRd32.exe", "cmd /c whoami"),
-        process(2, SYS32 + "whoami.exe", SYS32 + "cmd.exe", "whoami"),
+        process(1, SYS32 + "cmd.exe", "C:\\Program Files\\Adobe\\AcroRd32.exe", "cmd /c whoami",
+                Hashes=f"SHA1={'1' * 40},MD5={'1' * 32},SHA256={'1' * 64}"),
+        process(2, SYS32 + "whoami.exe", SYS32 + "cmd.exe", "whoami",
+                Hashes=f"SHA1={'2' * 40},MD5={'2' * 32},SHA256={'2' * 64}"),
     ])
 
 

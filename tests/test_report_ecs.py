@@ -74,7 +74,9 @@ def _check_value(name: str, value: Any) -> None:
 @pytest.fixture(scope="module")
 def documents(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
     path = report_scenario.write(tmp_path_factory.mktemp("ecs") / "scenario.jsonl")
-    result: HuntResult = hunt([str(path)], HuntOptions(collect_context=True))
+    result: HuntResult = hunt(
+        [str(path)], HuntOptions(collect_context=True, analytic_ids=report_scenario.ANALYTICS)
+    )
     stream = io.StringIO()
     EcsFormat().write(result, stream)
     return [json.loads(line) for line in stream.getvalue().splitlines()]
@@ -140,7 +142,8 @@ def test_remote_thread_source_is_process(documents: list[dict[str, Any]]) -> Non
 
 
 def _event_ids(path: Path) -> list[str]:
-    result = hunt([str(path)], HuntOptions(collect_context=True))
+    options = HuntOptions(collect_context=True, analytic_ids=report_scenario.ANALYTICS)
+    result = hunt([str(path)], options)
     stream = io.StringIO()
     EcsFormat().write(result, stream)
     return [json.loads(line)["event"]["id"] for line in stream.getvalue().splitlines()]

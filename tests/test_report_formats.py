@@ -33,7 +33,8 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> HuntResult:
     # A relative input path keeps the evidence paths in the golden files stable.
     os.chdir(folder)
     try:
-        return hunt(["scenario.jsonl"], HuntOptions(collect_context=True))
+        options = HuntOptions(collect_context=True, analytic_ids=report_scenario.ANALYTICS)
+        return hunt(["scenario.jsonl"], options)
     finally:
         os.chdir(cwd)
 
@@ -163,7 +164,9 @@ def test_table_error_escaped() -> None:
 def test_per_file_data_sets(tmp_path: Path) -> None:
     first = report_scenario.write(tmp_path / "first.jsonl")
     second = report_scenario.write(tmp_path / "second.jsonl")
-    result = hunt([str(first), str(second)], HuntOptions(per_file=True, collect_context=True))
+    options = HuntOptions(per_file=True, collect_context=True,
+                          analytic_ids=report_scenario.ANALYTICS)
+    result = hunt([str(first), str(second)], options)
     documents = [json.loads(line) for line in _render("ecs", result).splitlines()]
     assert [doc["labels"]["dataset"] for doc in documents] == [str(first)] * 4 + [str(second)] * 4
     rows = list(csv.DictReader(io.StringIO(_render("csv", result))))

@@ -125,7 +125,8 @@ def test_detail_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(html_report, "MAX_DETAILED_HITS", 1)
     sys32 = "C:\\Windows\\System32\\"
     events = [process(n, sys32 + "cmd.exe", sys32 + "services.exe", pid=n) for n in (1, 2, 3)]
-    result = hunt_events(tmp_path, events, collect_context=True)
+    result = hunt_events(tmp_path, events, collect_context=True,
+                         analytic_ids=("CAR-2013-02-003",))
     page = html_report.render(result)
     assert page.count('<details class="hit"') == 1
     assert page.count('<p class="hit-row"') == 2

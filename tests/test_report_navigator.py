@@ -123,7 +123,9 @@ def layer_problems(layer: dict[str, Any]) -> list[str]:
 @pytest.fixture(scope="module")
 def scenario(tmp_path_factory: pytest.TempPathFactory) -> HuntResult:
     path = report_scenario.write(tmp_path_factory.mktemp("layers") / "scenario.jsonl")
-    return hunt([str(path)], HuntOptions(collect_context=True))
+    return hunt(
+        [str(path)], HuntOptions(collect_context=True, analytic_ids=report_scenario.ANALYTICS)
+    )
 
 
 def _layer(format_class: type[NavigatorFormat | NavigatorCoverageFormat],
@@ -159,21 +161,22 @@ def test_hits_layer_scores(scenario: HuntResult) -> None:
 
 
 def test_hits_layer_score_sums_analytics(tmp_path: Path) -> None:
-    # Two cmd.exe starts and one reg.exe from one of them: T1059.003 scores 2.
+    # Two cmd.exe starts, each a hit of two analytics of T1059.003: it scores 4.
     sys32 = "C:\\Windows\\System32\\"
     events = [
         process(1, sys32 + "cmd.exe", sys32 + "services.exe", pid=10),
         process(2, sys32 + "cmd.exe", sys32 + "services.exe", pid=11),
     ]
-    result = hunt_events(tmp_path, events)
+    result = hunt_events(tmp_path, events, analytic_ids=("CAR-2013-02-003", "CAR-2014-11-002"))
     layer = _layer(NavigatorFormat, result)
     assert layer["techniques"] == [{
         "techniqueID": "T1059.003",
-        "score": 2,
-        "comment": "CAR-2013-02-003 Processes Spawning cmd.exe: 2 hits",
+        "score": 4,
+        "comment": "CAR-2013-02-003 Processes Spawning cmd.exe: 2 hits\n"
+                   "CAR-2014-11-002 Outlier Parents of Cmd: 2 hits",
         "enabled": True,
     }]
-    assert layer["gradient"]["maxValue"] == 2
+    assert layer["gradient"]["maxValue"] == 4
 
 
 def test_hits_layer_without_hits_valid(tmp_path: Path) -> None:
@@ -191,7 +194,7 @@ def test_coverage_layer_counts_full_analytics(tmp_path: Path) -> None:
     # One process event without a parent GUID: the remote-thread analytic cannot run and
     # the GUID-joining analytics are partial, so only the other three count.
     result = hunt_events(tmp_path, [process(1, "C:\\Windows\\notepad.exe")],
-                         collect_context=True)
+                         collect_context=True, analytic_ids=report_scenario.ANALYTICS)
     layer = _layer(NavigatorCoverageFormat, result)
     scores = {t["techniqueID"]: t["score"] for t in layer["techniques"]}
     assert "T1055.001" not in scores
