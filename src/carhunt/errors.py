@@ -5,6 +5,8 @@ The tree::
     CarhuntError                 base of every error carhunt raises on purpose
     ├── UsageError               a bad option, parameter or configuration value
     ├── InputError               an input cannot be read at all (missing, unreadable, unknown)
+    │   ├── BadInputError        a bad record or damaged region under the ``fail`` error policy
+    │   └── LimitError           an archive member or stream exceeds a decompression limit
     ├── RegistryError            a plugin failed to register
     │   ├── UnknownNameError     a name the user gave is not registered (exit code 2)
     │   └── DefinitionError      an analytic definition is invalid
@@ -38,6 +40,14 @@ class InputError(CarhuntError):
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
+
+
+class BadInputError(InputError):
+    """A bad record, damaged region or unreadable input while the error policy is ``fail``."""
+
+
+class LimitError(InputError):
+    """Decompressed data beyond a size or ratio limit (a likely decompression bomb)."""
 
 
 class RegistryError(CarhuntError):

@@ -5,21 +5,23 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+from functools import lru_cache
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from carhunt.account import RunAccount, Source
+from carhunt.account import ErrorPolicy, RunAccount, Source
 from carhunt.analytics import load_analytics
 from carhunt.analytics.base import Analytic, Reading
 from carhunt.analytics.runner import AnalyticResult, run_analytics
 from carhunt.context import DataSetContext, collect_context
 from carhunt.engines.base import Engine
 from carhunt.engines.duckdb import DuckDBEngine
-from carhunt.errors import InputError
+from carhunt.errors import InputError, LimitError
 from carhunt.normalize.finalize import FlowOrientation
-from carhunt.readers.inputs import InputFile, choose_reader, expand
+from carhunt.readers.containers import InputLimits
+from carhunt.readers.inputs import InputItem, iter_inputs
 from carhunt.store.duckdb_store import Store
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,10 @@ class HuntOptions:
     """T of the baseline analytics (naive UTC); None takes each data set's latest event."""
     baseline: Path | None = None
     """Older events for the baseline analytics: logs (a file or folder) or a --db file."""
+    on_error: ErrorPolicy = ErrorPolicy.WARN
+    """What bad records, damaged regions and unreadable inputs do to the run."""
+    limits: InputLimits = field(default_factory=InputLimits)
+    """Size and ratio limits for compressed files and archives."""
 
 
 @dataclass
@@ -115,38 +121,47 @@ def selected_analytics(ids: Iterable[str] = ()) -> list[Analytic]:
 
 def ingest_file(
     store: Store,
-    item: InputFile,
+    item: InputItem,
     account: RunAccount,
     progress: ProgressCallback | None = None,
 ) -> None:
-    """Read one file into the store; a failure mid-file is recorded, not raised.
+    """Read one input into the store; a failure mid-file is recorded, not raised.
 
-    A file whose content (SHA-256) the store already holds is skipped with a
-    warning, so that ingesting into a ``--db`` store again never doubles records.
+    An input whose content (SHA-256 of its file, with the archive member name) the
+    store already holds is skipped with a warning, so that ingesting into a
+    ``--db`` store again never doubles records. Standard input has no file to
+    hash and is always read.
     """
-    try:
-        digest = file_sha256(item.path)
-    except OSError as error:
-        account.fail(str(item.path), f"cannot read: {error.strerror or error}")
-        return
-    if store.has_source(digest):
-        log.warning("%s: already in the store (same SHA-256), not ingested again", item.path)
-        account.warn("already_ingested")
-        return
-    source = Source(store.next_source_id(), str(item.path), None, item.reader.name, digest)
+    digest = ""
+    if item.file is not None:
+        try:
+            digest = _cached_sha256(item.file)
+        except OSError as error:
+            account.fail(item.display, f"cannot read: {error.strerror or error}")
+            return
+        if store.has_source(digest, item.member):
+            log.warning("%s: already in the store (same SHA-256), not ingested again", item.display)
+            account.warn("already_ingested")
+            return
+    source = Source(store.next_source_id(), item.path, item.member, item.reader.name, digest)
     account.add_source(source)
     store.add_source(source)
     reader = item.reader()
     try:
-        with item.path.open("rb") as stream:
-            for batch in reader.read(stream, source, account):
-                store.ingest(batch, account)
-                if progress is not None:
-                    progress(str(item.path), batch.num_rows)
-    except (OSError, ValueError, RuntimeError) as error:
-        # Records already stored stay. The rest of the file is lost, and the account reports it.
-        account.fail(str(item.path), f"read failed part-way: {error}")
-        log.debug("reading %s failed", item.path, exc_info=True)
+        for batch in reader.read(item.stream, source, account):
+            store.ingest(batch, account)
+            if progress is not None:
+                progress(source.display, batch.num_rows)
+    except (OSError, ValueError, RuntimeError, EOFError, LimitError) as error:
+        # Records already stored stay. The rest of the input is lost, and the account reports it.
+        account.fail(source.display, f"read failed part-way, later records lost: {error}")
+        log.debug("reading %s failed", source.display, exc_info=True)
+
+
+@lru_cache(maxsize=64)
+def _cached_sha256(path: Path) -> str:
+    # Archive members share their file's hash, so an archive is hashed once.
+    return file_sha256(path)
 
 
 def file_sha256(path: Path) -> str:
@@ -159,12 +174,12 @@ def file_sha256(path: Path) -> str:
 
 def ingest(
     store: Store,
-    files: Iterable[InputFile],
+    items: Iterable[InputItem],
     account: RunAccount,
     options: HuntOptions,
     progress: ProgressCallback | None = None,
 ) -> None:
-    for item in files:
+    for item in items:
         ingest_file(store, item, account, progress)
     store.finalize(options.orientation)
 
@@ -175,26 +190,22 @@ def hunt(
     progress: ProgressCallback | None = None,
 ) -> HuntResult:
     """Run the whole pipeline over the given inputs."""
-    account = RunAccount()
+    account = RunAccount(policy=options.on_error)
     analytics = selected_analytics(options.analytic_ids)
-    inputs = [
-        item
-        for path in expand(paths, account)
-        if (item := choose_reader(path, account, options.input_format)) is not None
-    ]
+    items = iter_inputs(paths, account, options.input_format, options.limits)
     history = open_history(options, account) if options.baseline is not None else None
     try:
         history_engine = DuckDBEngine(history) if history is not None else None
         if options.per_file:
             datasets = [
-                _hunt_one([item], str(item.path), analytics, options, account, history_engine,
+                _hunt_one([item], item.display, analytics, options, account, history_engine,
                           progress)
-                for item in inputs
+                for item in items
             ]
         else:
             name = ", ".join(paths) if paths else "(no input)"
             datasets = [
-                _hunt_one(inputs, name, analytics, options, account, history_engine, progress)
+                _hunt_one(items, name, analytics, options, account, history_engine, progress)
             ]
     finally:
         if history is not None:
@@ -225,20 +236,16 @@ def open_history(options: HuntOptions, account: RunAccount) -> Store:
     if path.is_file() and is_duckdb_file(path):
         return Store(path, threads=options.threads)
     history_account = RunAccount()
-    files = [
-        item
-        for found in expand([str(path)], history_account)
-        if (item := choose_reader(found, history_account, options.input_format)) is not None
-    ]
+    items = iter_inputs([str(path)], history_account, options.input_format, options.limits)
     store = Store(None, threads=options.threads)
-    ingest(store, files, history_account, options)
+    ingest(store, items, history_account, options)
     account.failures.extend(history_account.failures)
     log.info("baseline history %s: %s", path, history_account.summary_line())
     return store
 
 
 def _hunt_one(
-    inputs: list[InputFile],
+    inputs: Iterable[InputItem],
     name: str,
     analytics: list[Analytic],
     options: HuntOptions,

@@ -26,7 +26,7 @@ from carhunt.cli.main import EXIT_OK, EXIT_PARTIAL
 from carhunt.engines.duckdb import DuckDBEngine
 from carhunt.model.mapping import EVENT_TABLES
 from carhunt.pipeline import HuntOptions, ingest
-from carhunt.readers.inputs import choose_reader, expand
+from carhunt.readers.inputs import iter_inputs
 from carhunt.store.duckdb_store import Store
 
 SQL_DIALECTS = ("duckdb", "spark")
@@ -60,7 +60,7 @@ def _reading(car_strict: bool) -> Reading:
 def _coverage_of(paths: tuple[str, ...], reading: Reading) -> tuple[list[AnalyticCoverage],
                                                                        RunAccount]:
     account = RunAccount()
-    inputs = [i for p in expand(list(paths), account) if (i := choose_reader(p, account))]
+    inputs = iter_inputs(list(paths), account)
     store = Store()
     try:
         ingest(store, inputs, account, HuntOptions())

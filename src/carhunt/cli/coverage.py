@@ -12,7 +12,7 @@ from rich.table import Table
 from carhunt import coverage as cov
 from carhunt.account import RunAccount
 from carhunt.pipeline import HuntOptions, ingest
-from carhunt.readers.inputs import choose_reader, expand
+from carhunt.readers.inputs import iter_inputs
 from carhunt.store.duckdb_store import Store
 
 LEGEND = (
@@ -79,7 +79,7 @@ def coverage(paths: tuple[str, ...], as_json: bool) -> int:
         click.echo(_as_json(objects)) if as_json else _print(objects, console)
         return 0
     account = RunAccount()
-    inputs = [i for p in expand(list(paths), account) if (i := choose_reader(p, account))]
+    inputs = iter_inputs(list(paths), account)
     store = Store()
     try:
         ingest(store, inputs, account, HuntOptions())

@@ -4,8 +4,8 @@ The query recognizes each record's dialect, pulls the envelope fields and the
 EventData fields the mapping reads, and marks Sysmon records. Its output
 relation (``env``) has one row per raw record:
 
-``source_id, ref, dialect, provider, channel, event_id, computer, transport_time,
-record_id, is_sysmon`` and one text column per EventData field name.
+``source_id, ref, dialect, provider, channel, event_id, computer, host_unknown,
+transport_time, record_id, is_sysmon`` and one text column per EventData field name.
 
 ``dialect`` is ``invalid`` for text that is not JSON and ``unknown`` for JSON in
 no known shape, so that such records are counted, never dropped.
@@ -24,6 +24,8 @@ from carhunt.normalize.dialects import (
 
 INVALID = "invalid"
 UNKNOWN = "unknown"
+UNKNOWN_HOST_PREFIX = "unknown-host-"
+"""Host name of records whose transport names no host: this prefix and the source id."""
 
 EVENT_DATA_FIELDS: tuple[str, ...] = event_data_fields()
 
@@ -45,27 +47,50 @@ def _unescape(expr: str) -> str:
 
 
 def _dialect_select(dialect: JsonDialect) -> str:
+    """Return the SELECT of one dialect's records, one text column per field."""
     paths: list[str] = []
+    data_paths: list[str] = []
+    computed: list[str] = []
     columns: list[str] = []
     for name in (*ENVELOPE_FIELDS, *EVENT_DATA_FIELDS):
-        indexes = []
+        candidates = []
         for path in dialect.paths(name):
             paths.append(path)
-            indexes.append(f"v[{len(paths)}]")
-        if not indexes:
+            candidates.append(f"v[{len(paths)}]")
+        if dialect.event_data_text and name not in ENVELOPE_FIELDS:
+            data_paths.append(dialect.data_path(name))
+            # The event_data object itself is tried after the overrides.
+            position = len(dialect.overrides.get(name, ()))
+            candidates.insert(position, f"d[{len(data_paths)}]")
+        if name in dialect.computed:
+            computed.append(dialect.computed[name])
+            candidates.append(f"c{len(computed)}")
+        if not candidates:
             expr = "NULL::VARCHAR"
-        elif len(indexes) == 1:
-            expr = indexes[0]
+        elif len(candidates) == 1:
+            expr = candidates[0]
         else:
-            expr = f"coalesce({', '.join(indexes)})"
+            expr = f"coalesce({', '.join(candidates)})"
         if dialect.unescape_entities and name not in ENVELOPE_FIELDS:
             expr = _unescape(expr)
         columns.append(f"{expr} AS {quote(name)}")
-    path_list = ", ".join(_literal(path) for path in paths)
+    inner = [
+        "source_id",
+        "ref",
+        "dialect",
+        f"json_extract_string(payload, [{', '.join(_literal(p) for p in paths)}]) AS v",
+    ]
+    if data_paths:
+        text = f"json_extract_string(payload, {_literal(dialect.event_data)})"
+        # EventData text that is not JSON (a transport's own error) yields nulls.
+        valid = f"(CASE WHEN json_valid({text}) THEN {text} END)"
+        inner.append(
+            f"json_extract_string({valid}, [{', '.join(_literal(p) for p in data_paths)}]) AS d"
+        )
+    inner.extend(f"{expression} AS c{i}" for i, expression in enumerate(computed, 1))
     return (
         f"SELECT source_id, ref, dialect, {', '.join(columns)} FROM ("
-        f"SELECT source_id, ref, dialect, json_extract_string(payload, [{path_list}]) AS v "
-        f"FROM typed WHERE dialect = {_literal(dialect.name)})"
+        f"SELECT {', '.join(inner)} FROM typed WHERE dialect = {_literal(dialect.name)})"
     )
 
 
@@ -93,10 +118,16 @@ def envelope_sql(source: str = "batch") -> str:
     providers = ", ".join(_literal(p) for p in SYSMON_PROVIDERS)
     channels = ", ".join(_literal(c) for c in SYSMON_CHANNELS)
     data_columns = ", ".join(quote(name) for name in EVENT_DATA_FIELDS)
+    # A transport without a host name (PowerShell exports) gets a placeholder
+    # named after its input, because analytics join events on the host and one
+    # export holds the log of one machine. host_unknown marks such rows.
     return (
         f"WITH {typed}, unioned AS ({unioned}) "
         "SELECT source_id, ref, dialect, provider, channel, "
-        "TRY_CAST(event_id AS INTEGER) AS event_id, computer, transport_time, record_id, "
+        "TRY_CAST(event_id AS INTEGER) AS event_id, "
+        f"coalesce(nullif(trim(computer), ''), '{UNKNOWN_HOST_PREFIX}' || source_id) "
+        "AS computer, nullif(trim(computer), '') IS NULL AS host_unknown, "
+        "transport_time, record_id, "
         f"coalesce(lower(provider) IN ({providers}) OR lower(channel) IN ({channels}), false) "
         f"AS is_sysmon, {data_columns} FROM unioned"
     )

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from carhunt.readers.base import SNIFF_BYTES, Reader
 from carhunt.readers.evtx import EvtxReader
+from carhunt.readers.jsonarray import JsonArrayReader
+from carhunt.readers.jsondoc import JsonDocumentReader
 from carhunt.readers.jsonl import JsonLinesReader
+from carhunt.readers.syslog import LinuxSyslogReader
+from carhunt.readers.xml import EventXmlReader
 from carhunt.registry import Registry
 
 READERS: Registry[type[Reader]] = Registry("input format")
 
-for _reader in (EvtxReader, JsonLinesReader):
+for _reader in (
+    EvtxReader,
+    EventXmlReader,
+    JsonArrayReader,
+    JsonDocumentReader,
+    JsonLinesReader,
+    LinuxSyslogReader,
+):
     READERS.register(_reader.name, _reader)
 
 

@@ -16,11 +16,14 @@ Three outcomes, as in every reader here:
 
 from __future__ import annotations
 
+import json
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from typing import BinaryIO, ClassVar
+from typing import Any, BinaryIO, ClassVar
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from carhunt.account import RunAccount, Source
 
@@ -36,6 +39,11 @@ BATCH_SIZE = 20_000
 """Records per batch: large enough for columnar work, small enough to bound memory."""
 
 SNIFF_BYTES = 4096
+
+# A \uD800-\uDFFF escape in JSON text: only rows with one can hold an unpaired
+# surrogate, which DuckDB's JSON functions reject for the whole batch.
+_SURROGATE_ESCAPE = r"\\u[dD][89abcdefABCDEF][0-9a-fA-F]{2}"
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class Reader(ABC):
@@ -55,10 +63,17 @@ class Reader(ABC):
 
 
 class BatchBuilder:
-    """Collects (ref, payload) pairs and cuts them into Arrow tables."""
+    """Collects (ref, payload) pairs and cuts them into Arrow tables.
 
-    def __init__(self, source: Source, size: int = BATCH_SIZE) -> None:
+    Payloads pass one check on the way out: JSON text whose string values hold an
+    unpaired UTF-16 surrogate (a ``\\udXXX`` escape without its partner) gets
+    U+FFFD in its place, counted as the ``invalid_utf16`` warning, and the record
+    is kept. Valid surrogate pairs are left as they are.
+    """
+
+    def __init__(self, source: Source, account: RunAccount, size: int = BATCH_SIZE) -> None:
         self.source = source
+        self.account = account
         self.size = size
         self.refs: list[str] = []
         self.payloads: list[str | None] = []
@@ -78,10 +93,57 @@ class BatchBuilder:
             {
                 "source_id": pa.array([self.source.source_id] * count, pa.int32()),
                 "ref": pa.array(self.refs, pa.string()),
-                "payload": pa.array(self.payloads, pa.string()),
+                "payload": self._payload_array(),
             },
             schema=RAW_SCHEMA,
         )
         self.refs = []
         self.payloads = []
         return table
+
+    def _payload_array(self) -> pa.Array:
+        try:
+            array = pa.array(self.payloads, pa.string())
+        except UnicodeEncodeError:
+            # A Python string with a raw surrogate code point cannot become UTF-8.
+            self.payloads = [self._repair_text(p) for p in self.payloads]
+            array = pa.array(self.payloads, pa.string())
+        suspects = pc.match_substring_regex(array, _SURROGATE_ESCAPE)
+        if not pc.any(suspects).as_py():
+            return array
+        rows = pc.indices_nonzero(suspects).to_pylist()
+        for row in rows:
+            self.payloads[row] = self._repair_json(self.payloads[row])
+        return pa.array(self.payloads, pa.string())
+
+    def _repair_text(self, text: str | None) -> str | None:
+        if text is None:
+            return None
+        repaired, count = _LONE_SURROGATE.subn("\ufffd", text)
+        if count:
+            self.account.warn("invalid_utf16", count)
+        return repaired
+
+    def _repair_json(self, text: str | None) -> str | None:
+        if text is None:
+            return None
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return text  # counted later as invalid JSON, with its reference
+        before = self.account.warnings["invalid_utf16"]
+        repaired = _map_strings(value, self._repair_text)
+        if self.account.warnings["invalid_utf16"] == before:
+            return text
+        return json.dumps(repaired, ensure_ascii=False)
+
+
+def _map_strings(value: Any, function: Any) -> Any:
+    """Return a JSON value with ``function`` applied to every string, keys included."""
+    if isinstance(value, str):
+        return function(value)
+    if isinstance(value, dict):
+        return {function(k): _map_strings(v, function) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_map_strings(item, function) for item in value]
+    return value

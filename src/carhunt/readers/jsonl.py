@@ -2,12 +2,13 @@
 
 Winlogbeat, NXLog, OTRF Security-Datasets exports and evtx_dump output all
 arrive this way. The reader only cuts lines; which dialect a line is written in
-is decided per record in SQL (:mod:`carhunt.normalize.dialects`).
+is decided per record in SQL (:mod:`carhunt.normalize.dialects`). Lines that
+carry an event as XML (Azure Syslog rows, Splunk exports) are expanded by
+:mod:`carhunt.readers.embedded`.
 """
 
 from __future__ import annotations
 
-import codecs
 from collections.abc import Iterator
 from typing import BinaryIO
 
@@ -15,55 +16,45 @@ import pyarrow as pa
 
 from carhunt.account import RunAccount, Source
 from carhunt.readers.base import BatchBuilder, Reader
-
-READ_SIZE = 8 * 1024 * 1024
-
-
-def decode_line(raw: bytes, account: RunAccount) -> str:
-    """Decode one line as UTF-8, falling back to Windows-1252 as Windows tools write it."""
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        account.warn("decoded_as_windows_1252")
-        return raw.decode("cp1252", errors="replace")
+from carhunt.readers.embedded import expand_embedded_xml
+from carhunt.readers.text import decode_head, iter_text
 
 
 class JsonLinesReader(Reader):
     """Newline-delimited JSON objects (blank lines are ignored)."""
 
     name = "jsonl"
-    description = "JSON lines: Winlogbeat, NXLog, OTRF Security-Datasets, evtx_dump -o jsonl"
+    description = "JSON lines: Winlogbeat, NXLog, OTRF Security-Datasets, Azure, evtx_dump -o jsonl"
 
     @classmethod
     def sniff(cls, head: bytes) -> bool:
-        text = head.removeprefix(codecs.BOM_UTF8).lstrip()
-        if not text.startswith(b"{"):
+        text = decode_head(head).lstrip()
+        if not text.startswith("{"):
             return False
-        first_line = text.split(b"\n", 1)[0].rstrip()
+        first_line = text.split("\n", 1)[0].rstrip()
         # A pretty-printed document opens with a line that is "{" alone.
-        return first_line != b"{"
+        return first_line != "{"
 
     def read(self, stream: BinaryIO, source: Source, account: RunAccount) -> Iterator[pa.Table]:
-        batch = BatchBuilder(source)
+        for table in self._batches(stream, source, account):
+            yield expand_embedded_xml(table, source, account)
+
+    def _batches(
+        self, stream: BinaryIO, source: Source, account: RunAccount
+    ) -> Iterator[pa.Table]:
+        batch = BatchBuilder(source, account)
         line_number = 0
-        pending = b""
-        first = True
-        while True:
-            chunk = stream.read(READ_SIZE)
-            if not chunk:
-                break
-            if first:
-                chunk = chunk.removeprefix(codecs.BOM_UTF8)
-                first = False
-            lines = (pending + chunk).split(b"\n")
+        pending = ""
+        for block in iter_text(stream, account):
+            lines = (pending + block).split("\n")
             pending = lines.pop()
-            for raw in lines:
+            for line in lines:
                 line_number += 1
-                table = self._add(batch, raw, line_number, account)
+                table = self._add(batch, line, line_number)
                 if table is not None:
                     yield table
         if pending:
-            table = self._add(batch, pending, line_number + 1, account)
+            table = self._add(batch, pending, line_number + 1)
             if table is not None:
                 yield table
         table = batch.flush()
@@ -71,10 +62,8 @@ class JsonLinesReader(Reader):
             yield table
 
     @staticmethod
-    def _add(
-        batch: BatchBuilder, raw: bytes, line_number: int, account: RunAccount
-    ) -> pa.Table | None:
-        raw = raw.strip()
-        if not raw:
+    def _add(batch: BatchBuilder, line: str, line_number: int) -> pa.Table | None:
+        line = line.strip()
+        if not line:
             return None
-        return batch.add(batch.source.ref(f"line:{line_number}"), decode_line(raw, account))
+        return batch.add(batch.source.ref(f"line:{line_number}"), line)

@@ -10,7 +10,7 @@ import duckdb
 import duckdb.func
 import pyarrow as pa
 
-from carhunt.account import RunAccount, Skip, Source
+from carhunt.account import UNMAPPED_SYSMON, RunAccount, Source
 from carhunt.errors import StoreError
 from carhunt.model import car
 from carhunt.model.mapping import EVENT_TABLES
@@ -114,18 +114,21 @@ class Store:
             "SELECT dialect, is_sysmon, event_id, count(*) FROM env GROUP BY ALL"
         ).fetchall()
         for dialect, is_sysmon, event_id, count in rows:
-            account.read += count
             if dialect == INVALID:
                 self._skip(account, "invalid_json", count, f"dialect = '{INVALID}'")
             elif dialect == UNKNOWN:
                 self._skip(account, "unrecognized_record", count, f"dialect = '{UNKNOWN}'")
             elif not is_sysmon:
+                account.read += count
                 account.not_sysmon += count
             elif event_id is None:
                 self._skip(account, "missing_event_id", count, "is_sysmon AND event_id IS NULL")
             elif event_id not in EVENT_TABLES:
-                account.skipped["no_car_mapping"] += count
+                # Recognized Sysmon events that CAR's Sysmon 3.2 model has no table for.
+                account.read += count
+                account.normalized[UNMAPPED_SYSMON] += count
             else:
+                account.read += count
                 account.normalized[EVENT_TABLES[event_id]] += count
                 present.add(event_id)
         transport = self.con.execute(
@@ -134,20 +137,22 @@ class Store:
         ).fetchone()
         if transport and transport[0]:
             account.flags["time_from_transport"] += int(transport[0])
+        hostless = self.con.execute(
+            "SELECT count(*) FROM env WHERE is_sysmon AND host_unknown"
+        ).fetchone()
+        if hostless and hostless[0]:
+            account.flags["host_unknown"] += int(hostless[0])
         return present
 
     def _skip(self, account: RunAccount, reason: str, count: int, where: str) -> None:
-        account.skipped[reason] += count
-        kept = sum(1 for item in account.examples if item.reason == reason)
-        if kept >= EXAMPLE_LIMIT:
-            return
         rows = self.con.execute(
-            f"SELECT source_id, ref FROM env WHERE {where} LIMIT {EXAMPLE_LIMIT - kept}"
+            f"SELECT source_id, ref FROM env WHERE {where} LIMIT {EXAMPLE_LIMIT}"
         ).fetchall()
+        found = []
         for source_id, ref in rows:
             source = account.sources.get(int(source_id))
-            path = source.display if source else str(source_id)
-            account.examples.append(Skip(path, ref, reason, ""))
+            found.append((source or Source(int(source_id), f"source {source_id}"), str(ref)))
+        account.skip_records(reason, count, found)
 
     def finalize(self, orientation: FlowOrientation = FlowOrientation.AUTO) -> None:
         """Fill derived users and orient flows over everything loaded so far."""
