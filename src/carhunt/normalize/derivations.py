@@ -9,7 +9,7 @@ the SQL expression of the CAR value. The value rules applied here:
 * ``<unknown process>`` (Sysmon's image of a process that already exited) stays
   in the path column as written, because it is information, and its basename
   is null.
-* An all-zero GUID is unknown.
+* An all-zero GUID is unknown, and so is an all-zero hash.
 """
 
 from __future__ import annotations
@@ -62,7 +62,9 @@ def utc_time(expr: str, parent: bool = False) -> str:
 def _hash(algorithm: str) -> Callable[[str, bool], str]:
     def derive(expr: str, parent: bool = False) -> str:
         value = f"regexp_extract({expr}, '(?i)(?:^|,)\\s*{algorithm}=([0-9a-f]+)', 1)"
-        return f"nullif(lower({value}), '')"
+        # An all-zero value is what Sysmon writes when it could not compute the
+        # hash (IMPHASH of a non-PE file), so it is unknown, not a value.
+        return f"(CASE WHEN regexp_matches({value}, '^0*$') THEN NULL ELSE lower({value}) END)"
 
     return derive
 
