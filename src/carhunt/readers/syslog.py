@@ -24,6 +24,8 @@ from carhunt.readers.eventxml import parse_event
 from carhunt.readers.text import decode_head, iter_text
 
 SYSMON_LINE = re.compile(r"\bsysmon(?:\[\d+\])?:\s*(<Event>.*)$")
+_MARKUP_OR_JSON = re.compile(r"\s*(?:[{\[]|<(?!\d{1,3}>))")
+"""Text that opens as JSON or XML (but not with a syslog ``<PRI>``) is another format."""
 
 
 class LinuxSyslogReader(Reader):
@@ -35,7 +37,7 @@ class LinuxSyslogReader(Reader):
     @classmethod
     def sniff(cls, head: bytes) -> bool:
         text = decode_head(head)
-        if text.lstrip().startswith(("{", "[", "<")):
+        if _MARKUP_OR_JSON.match(text):
             return False
         return any(SYSMON_LINE.search(line) for line in text.splitlines())
 
