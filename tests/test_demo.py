@@ -164,7 +164,8 @@ def test_demo_reads_every_record(demo_result: HuntResult) -> None:
     account = demo_result.account
     assert account.read == len(events)
     assert account.not_sysmon == 0
-    assert dict(account.skipped) == {"no_car_mapping": counts[4]}
+    assert dict(account.skipped) == {}
+    assert account.normalized["unmapped_sysmon"] == counts[4]
     assert account.normalized["process_create"] == counts[1]
     assert account.normalized["flow_start"] == counts[3]
     assert account.failures == []

@@ -256,7 +256,7 @@ def parse(query: str, analytic_id: str) -> exp.Expr:
         raise DefinitionError(f"{analytic_id}: query does not parse: {error}") from error
     if expression is None:
         raise DefinitionError(f"{analytic_id}: query is empty")
-    return expression  # type: ignore[return-value]
+    return expression
 
 
 def placeholders(expression: exp.Expr) -> set[str]:
@@ -279,10 +279,7 @@ def fields_read(query: str, analytic_id: str = "query") -> set[str]:
                 "needs; list the columns"
             )
     qualified = qualify(
-        expression,
-        schema=dict(SCHEMA),
-        dialect=SOURCE_DIALECT,
-        validate_qualify_columns=False,
+        expression, schema=SCHEMA, dialect=SOURCE_DIALECT, validate_qualify_columns=False
     )
     used: set[str] = set()
     for scope in traverse_scope(qualified):
@@ -304,7 +301,7 @@ def _literal(value: Any, casefold: bool = False) -> exp.Expr:
         return exp.cast(array, "ARRAY<VARCHAR>") if not items else array
     if casefold and isinstance(value, str):
         value = value.lower()
-    return exp.convert(value)  # type: ignore[return-value]
+    return exp.convert(value)
 
 
 def render(

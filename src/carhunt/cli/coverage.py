@@ -79,10 +79,9 @@ def coverage(paths: tuple[str, ...], as_json: bool) -> int:
         click.echo(_as_json(objects)) if as_json else _print(objects, console)
         return 0
     account = RunAccount()
-    inputs = iter_inputs(list(paths), account)
     store = Store()
     try:
-        ingest(store, inputs, account, HuntOptions())
+        ingest(store, iter_inputs(list(paths), account), account, HuntOptions())
         objects = cov.data_coverage(store)
         counts = cov.host_event_counts(store)
     finally:
