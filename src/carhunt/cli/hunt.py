@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import click
 
+from carhunt.account import ErrorPolicy
 from carhunt.analytics import load_analytics
 from carhunt.analytics.base import Reading
 from carhunt.analytics.baseline import parse_now
 from carhunt.analytics.config import load_parameters
-from carhunt.cli.main import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL
+from carhunt.cli.main import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL, EXIT_WARNINGS
 from carhunt.demo import capture_path
 from carhunt.normalize.finalize import FlowOrientation
 from carhunt.pipeline import HuntOptions, HuntResult
@@ -29,6 +31,12 @@ def _print_account(result: HuntResult) -> None:
     account = result.account
     for failure in account.failures:
         click.echo(f"carhunt: cannot read {failure.path}: {failure.reason}", err=True)
+    if account.anomalies:
+        click.echo(
+            f"carhunt: {len(account.anomalies)} input damage warning(s); "
+            "--report-json FILE lists each with its file and offset",
+            err=True,
+        )
     flags = ", ".join(f"{name} {count:,}" for name, count in account.flags.items())
     click.echo(f"records: {account.summary_line()}", err=True)
     if flags:
@@ -80,6 +88,14 @@ def _write_files(result: HuntResult, files: dict[Path, type[OutputFormat]]) -> N
                    "detect (analytics whose CAR tables and fields are filled) to this file.")
 @click.option("--input-format", type=click.Choice(READERS.names()),
               help="Read every input in this format instead of detecting it.")
+@click.option("--on-error", type=click.Choice([p.value for p in ErrorPolicy]),
+              default=ErrorPolicy.WARN.value, show_default=True,
+              help="What a bad record, damaged region or unreadable input does: count it "
+                   "silently (ignore), count it and log a warning (warn), or stop the run "
+                   "naming file and offset (fail).")
+@click.option("--report-json", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the record account (counts, skipped records with file and "
+                   "offset, damage warnings, unreadable inputs) to this JSON file.")
 @click.option("--threads", type=click.IntRange(min=1),
               help="Worker threads of the store. Default: one per core.")
 @click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path),
@@ -107,13 +123,15 @@ def hunt(
     navigator: Path | None,
     navigator_coverage: Path | None,
     input_format: str | None,
+    on_error: str,
+    report_json: Path | None,
     threads: int | None,
     config: Path | None,
     params: tuple[str, ...],
     now: str | None,
     baseline: Path | None,
 ) -> int:
-    """Hunt through Sysmon logs in PATHS (files or folders) with the CAR analytics.
+    """Hunt through Sysmon logs in PATHS (files, folders, archives, or - for standard input).
 
     With no PATHS, hunts through the built-in demo capture, or with --db through
     what that store already holds. Files already in a --db store (same SHA-256) are
@@ -124,6 +142,7 @@ def hunt(
       carhunt hunt C:/logs/Sysmon.evtx
       carhunt hunt logs/ --per-file -o hits.jsonl
       carhunt hunt logs/ --html report.html --navigator layer.json
+      zcat sysmon.jsonl.gz | carhunt hunt - --report-json account.json
     """
     inputs = list(paths)
     if not inputs and db_path is None:
@@ -151,14 +170,23 @@ def hunt(
         parameters=load_parameters(load_analytics(), config, params),
         now=parse_now(now) if now is not None else None,
         baseline=baseline,
+        on_error=ErrorPolicy(on_error),
     )
     result = run_hunt(inputs, options)
+    if report_json is not None:
+        report_json.write_text(
+            json.dumps(result.account.to_dict(), indent=2, ensure_ascii=False) + "\n",
+            encoding="utf-8",
+        )
     stdout_format().write(result, sys.stdout)
     sys.stdout.flush()
     _write_files(result, files)
     _print_account(result)
     if result.failed_analytics:
         return EXIT_FAILURE
-    if result.account.failures:
+    account = result.account
+    if account.failures or account.total_skipped:
         return EXIT_PARTIAL
+    if account.anomalies:
+        return EXIT_WARNINGS
     return EXIT_OK

@@ -4,9 +4,13 @@ Exit codes (the one place they are defined):
 
 ====  =====================================================================
 0     the run completed and every input was read (hits or not)
-1     a failure: an analytic query failed, or the store or an engine failed
+1     a failure: an analytic query failed, the store or an engine failed, or
+      ``--on-error fail`` stopped at a bad record (the message names file and offset)
 2     a usage error: bad option, parameter or configuration value
-3     the run completed, but some inputs could not be read at all
+3     partial: the run completed, but some inputs could not be read at all, or
+      records were skipped (damaged, cut off, not parseable)
+4     completed with warnings: every record was accounted for, but an input showed
+      damage or needed a repair (such as an EVTX header that over-claims records)
 130   interrupted (Ctrl-C)
 ====  =====================================================================
 """
@@ -25,6 +29,7 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_PARTIAL = 3
+EXIT_WARNINGS = 4
 EXIT_INTERRUPTED = 130
 
 
