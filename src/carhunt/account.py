@@ -32,7 +32,7 @@ They are recognized and normalized Sysmon records, not skipped ones; CAR's Sysmo
 
 
 class ErrorPolicy(StrEnum):
-    """What a bad record, a damaged region or an unreadable input does to the run."""
+    """Error policy: the effect of a bad record, damaged region or unreadable input on a run."""
 
     IGNORE = "ignore"
     """Count it in the account and log it at debug level only."""
@@ -137,7 +137,7 @@ class RunAccount:
     ) -> None:
         """Count ``count`` skipped records of one reason, found in a batch at ``where``.
 
-        ``where`` holds (source, offset) of some of them, kept as examples.
+        ``where`` contains (source, offset) of some of them, kept as examples.
         """
         self.read += count
         kept = self.skipped[reason]

@@ -52,7 +52,7 @@ class HuntOptions:
     baseline: Path | None = None
     """Older events for the baseline analytics: logs (a file or folder) or a --db file."""
     on_error: ErrorPolicy = ErrorPolicy.WARN
-    """What bad records, damaged regions and unreadable inputs do to the run."""
+    """Error policy for bad records, damaged regions and unreadable inputs."""
     limits: InputLimits = field(default_factory=InputLimits)
     """Size and ratio limits for compressed files and archives."""
 
@@ -128,7 +128,7 @@ def ingest_file(
     """Read one input into the store; a failure mid-file is recorded, not raised.
 
     An input whose content (SHA-256 of its file, with the archive member name) the
-    store already holds is skipped with a warning, so that ingesting into a
+    store already contains is skipped with a warning, so that ingesting into a
     ``--db`` store again never doubles records. Standard input has no file to
     hash and is always read.
     """

@@ -174,17 +174,23 @@ def hunt(
     )
     result = run_hunt(inputs, options)
     if report_json is not None:
-        report_json.write_text(
-            json.dumps(result.account.to_dict(), indent=2, ensure_ascii=False) + "\n",
-            encoding="utf-8",
-        )
+        _write_report(result, report_json)
     stdout_format().write(result, sys.stdout)
     sys.stdout.flush()
     _write_files(result, files)
     _print_account(result)
+    return _exit_code(result)
+
+
+def _write_report(result: HuntResult, path: Path) -> None:
+    text = json.dumps(result.account.to_dict(), indent=2, ensure_ascii=False)
+    path.write_text(text + "\n", encoding="utf-8")
+
+
+def _exit_code(result: HuntResult) -> int:
+    account = result.account
     if result.failed_analytics:
         return EXIT_FAILURE
-    account = result.account
     if account.failures or account.total_skipped:
         return EXIT_PARTIAL
     if account.anomalies:

@@ -1,7 +1,7 @@
 """JSON dialects of Sysmon records, as a data table.
 
 Each transport puts the same Sysmon event in a different JSON shape. A dialect
-says how to recognize a record (a SQL condition over the JSON text ``payload``)
+states how to recognize a record (a SQL condition over the JSON text ``payload``)
 and where its envelope fields and EventData fields are (JSON paths, the first
 non-null one wins). :func:`carhunt.normalize.envelope.envelope_sql` turns this
 table into one SQL query over a whole batch.
@@ -26,7 +26,7 @@ SYSMON_PROVIDER = "Microsoft-Windows-Sysmon"
 
 @dataclass(frozen=True)
 class JsonDialect:
-    """Where one JSON transport keeps the envelope and the EventData of a record."""
+    """Locations of the envelope and EventData fields in one JSON transport's records."""
 
     name: str
     description: str
@@ -51,7 +51,7 @@ class JsonDialect:
     from separate hash fields.
     """
     event_data_text: bool = False
-    """True where the event_data path holds the EventData object as JSON *text*
+    """True where the event_data path contains the EventData object as JSON *text*
     (Azure Log Analytics), so its fields are read from that text."""
     unescape_entities: bool = False
     """True where the transport leaves XML entities escaped in values (NXLog)."""

@@ -120,7 +120,7 @@ def envelope_sql(source: str = "batch") -> str:
     data_columns = ", ".join(quote(name) for name in EVENT_DATA_FIELDS)
     # A transport without a host name (PowerShell exports) gets a placeholder
     # named after its input, because analytics join events on the host and one
-    # export holds the log of one machine. host_unknown marks such rows.
+    # export contains the log of one machine. host_unknown marks such rows.
     return (
         f"WITH {typed}, unioned AS ({unioned}) "
         "SELECT source_id, ref, dialect, provider, channel, "

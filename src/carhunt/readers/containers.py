@@ -45,8 +45,9 @@ class InputLimits:
     max_ratio: float = 300.0
     """Largest decompressed-to-compressed size ratio, checked past ``ratio_grace_bytes``.
 
-    Event logs compress 10 to 50 times; one gzip or deflate layer cannot exceed
-    about 1032 times, so bombs reach high ratios only through nesting or bzip2.
+    Event logs compress 10 to 50 times (the OTRF and eqllib archives do). One
+    gzip or deflate layer cannot exceed about 1032 times, so bombs reach higher
+    ratios only through nesting or bzip2.
     """
     ratio_grace_bytes: int = 16 * MIB
     """Decompressed bytes allowed before the ratio is checked (small members compress well)."""
@@ -89,7 +90,7 @@ class DecompressingStream(io.RawIOBase):
 
     Multi-member streams are read through. Trailing bytes that start no new member
     are ignored with a ``trailing_data`` notice (OTRF's tar.gz files carry such
-    bytes), and a stream that ends before its end marker yields what it holds with
+    bytes), and a stream that ends before its end marker yields what it contains with
     a ``truncated_stream`` notice instead of an error, so complete records before
     the cut are not lost.
     """

@@ -104,7 +104,7 @@ def parse_event(text: str) -> ParsedEvent:
     """Parse the text of one ``<Event>`` element.
 
     Text that is not well-formed only because of bare ``&`` characters is parsed
-    again with them escaped, so the value keeps every character; any other error
+    again with them escaped, so the value keeps every character. Any other error
     is returned with lxml's message and position.
     """
     try:

@@ -1,10 +1,10 @@
 """EVTX files and carved chunks, parsed by pyevtx-rs, with their losses accounted for.
 
 pyevtx-rs (the ``evtx`` package) parses records on all cores. It raises per bad
-record or chunk and goes on, but on damaged files it can also return fewer
-records than the file holds without any error: a record whose size reads 0
-ends its chunk, a partial chunk at the end of a truncated file is dropped, a
-stale free-space offset in a dirty log hides the records written after it.
+record or chunk and goes on. On damaged files it can also return fewer records
+than the file contains, without any error. A record whose size reads 0 ends its
+chunk, a partial chunk at the end of a truncated file is dropped, and a stale
+free-space offset in a dirty log hides the records written after it.
 
 So after the parser is done, :class:`EvtxAudit` reads every chunk header
 (:mod:`carhunt.readers.evtx_layout`) and compares the record ids each header
@@ -64,9 +64,12 @@ def _hex(offset: int) -> str:
 def parse(target: str | BinaryIO, threads: int, limit: int) -> Iterator[tuple[int, str] | str]:
     """Yield (record id, JSON) per record and the message of each parser error.
 
-    ``limit`` bounds the number of records: a file cannot hold more than its
-    size allows, so a parser that keeps yielding past that is stopped.
+    ``limit`` bounds the number of records and errors: a file cannot hold more
+    records than its size allows, so a parser that keeps yielding past that (the
+    zero-size record loop of older evtx versions) is stopped.
     """
+    # NOTE: this guards loops that yield; a parser spinning inside one call
+    # cannot be interrupted in-process, only by running it in another process.
     parser = evtx.PyEvtxParser(target, number_of_threads=threads)
     records = parser.records_json()
     count = 0
@@ -76,7 +79,10 @@ def parse(target: str | BinaryIO, threads: int, limit: int) -> Iterator[tuple[in
         except StopIteration:
             return
         except RuntimeError as error:
+            count += 1
             yield str(error)
+            if count > limit:
+                return
             continue
         if record is None:
             continue
@@ -103,6 +109,15 @@ class EvtxReader(Reader):
 
     def read(self, stream: BinaryIO, source: Source, account: RunAccount) -> Iterator[pa.Table]:
         data, target = _load(stream)
+        try:
+            yield from self._read(data, target, source, account)
+        finally:
+            if isinstance(data, mmap.mmap):
+                data.close()
+
+    def _read(
+        self, data: Buffer, target: str | BinaryIO, source: Source, account: RunAccount
+    ) -> Iterator[pa.Table]:
         if data[:8] == CHUNK_MAGIC:
             data, target = _carved(data)
             log.info("%s: carved EVTX chunk(s), read with a rebuilt file header", source.display)
@@ -146,8 +161,8 @@ def _note_error(message: str, errors: dict[int, str], source: Source) -> None:
 def _load(stream: BinaryIO) -> tuple[Buffer, str | BinaryIO]:
     """Return the file content for header checks and what pyevtx-rs should open.
 
-    A real file is mapped, not read, and handed to pyevtx-rs by path; a stream
-    from an archive is read into memory (its size is bounded by the limits).
+    A real file is mapped, not read, and handed to pyevtx-rs by path. A stream
+    from an archive is read into memory, within the decompression limits.
     """
     name = getattr(stream, "name", None)
     if isinstance(name, str) and Path(name).is_file() and Path(name).stat().st_size:

@@ -1,9 +1,9 @@
 """EVTX file and chunk headers, read with ``struct``, and rebuilt chunks for recovery.
 
-pyevtx-rs trusts the headers: it stops a chunk at a record it cannot walk past,
+pyevtx-rs trusts the headers. It stops a chunk at a record it cannot walk past,
 skips a chunk whose magic is wrong, drops a partial chunk at the end of a
-truncated file and reads no further than a stale free-space offset, without
-saying how many records that cost. This module reads what the headers promise
+truncated file and reads no further than a stale free-space offset. It does
+not say how many records that cost. This module reads what the headers promise
 so that the reader can compare it with what the parser returned, and builds a
 repaired single-chunk file from which the parser can read the records it
 missed.
@@ -51,7 +51,7 @@ class Buffer(Protocol):
 
 @dataclass(frozen=True)
 class FileHeader:
-    """The fields of the EVTX file header that say how much the file holds."""
+    """The EVTX file header fields that state how much the file contains."""
 
     valid: bool
     next_record_id: int
@@ -84,7 +84,7 @@ class ChunkHeader:
 
     @property
     def claims(self) -> bool:
-        """True when the header holds a plausible range of record ids."""
+        """True when the header contains a plausible range of record ids."""
         return (
             self.magic_ok
             and 0 < self.first_id <= self.last_id
@@ -102,7 +102,7 @@ class ChunkHeader:
 
 @dataclass(frozen=True)
 class RecordSpot:
-    """A record signature found in a chunk, with whether its framing holds."""
+    """A record signature found in a chunk, and whether its framing is intact."""
 
     offset: int
     """Offset inside the chunk."""
@@ -211,9 +211,9 @@ def scan_records(chunk: bytes) -> list[RecordSpot]:
 def _filler(chunk: bytearray, offset: int, size: int) -> None:
     """Write a record frame with id 0 over bytes that hold no intact record.
 
-    The parser walks records by their sizes from the start of the chunk; a
-    frame over a damaged record or a gap lets it reach the intact records after
-    it, which keep their offsets (their templates are found by offset). The
+    The parser walks records by their sizes from the start of the chunk. A frame
+    over a damaged record or a gap lets it reach the intact records after it,
+    which keep their offsets, because their templates are found by offset. The
     parser fails on the filler or returns an empty event, and id 0 is ignored.
     """
     _RECORD_FIELDS.pack_into(chunk, offset, RECORD_MAGIC, size, 0, 0)

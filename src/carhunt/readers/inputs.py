@@ -2,7 +2,7 @@
 
 :func:`iter_inputs` walks what the user named and yields one :class:`InputItem`
 per event file found, with the reader chosen by content. Compressed files and
-archives are opened on the way (see :mod:`carhunt.readers.containers`); a
+archives are opened on the way (see :mod:`carhunt.readers.containers`). A
 problem with one input is recorded in the run account with its path and what
 to do, and the walk goes on with the next input.
 
