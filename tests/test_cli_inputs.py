@@ -89,3 +89,12 @@ def test_standard_input_dash(tmp_path: Path) -> None:
     account = json.loads(report.read_text(encoding="utf-8"))
     assert account["normalized_by_table"] == {"process_create": 2}
     assert account["sources"][0]["path"] == "(standard input)"
+
+
+def test_unpacked_size_limit_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "big.jsonl.gz"
+    path.write_bytes(gzip.compress(LINE.encode() * 1000))
+    code = main(["hunt", str(path), "--format", "jsonl", "--max-unpacked-size", "10000"])
+    captured = capsys.readouterr()
+    assert code == EXIT_PARTIAL
+    assert "decompresses to more than 10,000 bytes" in captured.err

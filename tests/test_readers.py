@@ -237,3 +237,17 @@ def test_forced_format(tmp_path: Path) -> None:
     path = _write(tmp_path, "odd.txt", "  \n" + json.dumps(samples.evtx_tree()))
     _, account = load([path], input_format="jsonl")
     assert account.normalized["process_create"] == 1
+
+
+def test_elasticsearch_bulk_export(tmp_path: Path) -> None:
+    source = samples.helk()["_source"]
+    lines = []
+    for number in range(2):
+        lines.append(json.dumps({"index": {"_index": "sysmon", "_id": str(number)}}))
+        lines.append(json.dumps(source))
+    store, account = load([_write(tmp_path, "bulk.json", "\n".join(lines) + "\n")])
+    assert account.read == 4
+    assert account.not_sysmon == 2
+    assert account.total_skipped == 0
+    refs = [r["ref"] for r in rows(store, "SELECT ref FROM process_create ORDER BY ref")]
+    assert refs == ["line:2", "line:4"]

@@ -19,6 +19,7 @@ from carhunt.normalize.finalize import FlowOrientation
 from carhunt.pipeline import HuntOptions, HuntResult
 from carhunt.pipeline import hunt as run_hunt
 from carhunt.readers import READERS
+from carhunt.readers.containers import InputLimits
 from carhunt.report import FORMATS
 from carhunt.report.base import OutputFormat
 
@@ -93,6 +94,16 @@ def _write_files(result: HuntResult, files: dict[Path, type[OutputFormat]]) -> N
               help="What a bad record, damaged region or unreadable input does: count it "
                    "silently (ignore), count it and log a warning (warn), or stop the run "
                    "naming file and offset (fail).")
+@click.option("--max-unpacked-size", type=click.IntRange(min=1), metavar="BYTES",
+              default=InputLimits.max_member_bytes, show_default=True,
+              help="Largest decompressed size of one archive member or compressed file.")
+@click.option("--max-unpacked-total", type=click.IntRange(min=1), metavar="BYTES",
+              default=InputLimits.max_total_bytes, show_default=True,
+              help="Largest decompressed size of all archives and compressed files of the run.")
+@click.option("--max-unpacked-ratio", type=click.FloatRange(min=1), metavar="RATIO",
+              default=InputLimits.max_ratio, show_default=True,
+              help="Largest decompressed-to-compressed size ratio (against decompression "
+                   "bombs), checked once a member passes 16 MiB.")
 @click.option("--report-json", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the record account (counts, skipped records with file and "
                    "offset, damage warnings, unreadable inputs) to this JSON file.")
@@ -124,6 +135,9 @@ def hunt(
     navigator_coverage: Path | None,
     input_format: str | None,
     on_error: str,
+    max_unpacked_size: int,
+    max_unpacked_total: int,
+    max_unpacked_ratio: float,
     report_json: Path | None,
     threads: int | None,
     config: Path | None,
@@ -171,6 +185,11 @@ def hunt(
         now=parse_now(now) if now is not None else None,
         baseline=baseline,
         on_error=ErrorPolicy(on_error),
+        limits=InputLimits(
+            max_member_bytes=max_unpacked_size,
+            max_total_bytes=max_unpacked_total,
+            max_ratio=max_unpacked_ratio,
+        ),
     )
     result = run_hunt(inputs, options)
     if report_json is not None:

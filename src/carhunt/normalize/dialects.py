@@ -363,6 +363,20 @@ FLAT = JsonDialect(
     event_data="$",
 )
 
+# The action lines of an Elasticsearch bulk export ({"index": {...}} before each
+# document) are records of the file but no events: with no provider they count
+# as not Sysmon instead of unrecognized.
+ES_BULK_ACTION = JsonDialect(
+    name="es_bulk_action",
+    description="Elasticsearch bulk export action line: index, create, update or delete",
+    detect=(
+        "(array_length(json_keys(payload)) = 1 AND json_keys(payload)[1] IN "
+        "('index', 'create', 'update', 'delete'))"
+    ),
+    envelope={},
+    event_data="$",
+)
+
 DIALECTS: tuple[JsonDialect, ...] = (
     WINLOGBEAT_ECS_SYSMON,
     WINLOGBEAT_ECS,
@@ -373,6 +387,7 @@ DIALECTS: tuple[JsonDialect, ...] = (
     EVTX_TREE,
     POWERSHELL_EXPORT,
     FLAT,
+    ES_BULK_ACTION,
 )
 
 SYSMON_PROVIDERS = ("microsoft-windows-sysmon", "linux-sysmon")

@@ -73,15 +73,16 @@ def parse(target: str | BinaryIO, threads: int, limit: int) -> Iterator[tuple[in
     parser = evtx.PyEvtxParser(target, number_of_threads=threads)
     records = parser.records_json()
     count = 0
+    failures = 0
     while True:
         try:
             record = next(records)
         except StopIteration:
             return
         except RuntimeError as error:
-            count += 1
+            failures += 1
             yield str(error)
-            if count > limit:
+            if failures > limit:
                 return
             continue
         if record is None:
