@@ -52,6 +52,8 @@ class Store:
             raise StoreError(f"cannot open DuckDB store {database}: {error}") from error
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
+        # DuckDB draws its own progress bar on long queries; the CLI draws one already.
+        self.con.execute("SET enable_progress_bar = false")
         self.con.create_function(
             "carhunt_ip", canonical_ip_array, ["VARCHAR"], "VARCHAR", type=duckdb.func.ARROW
         )
