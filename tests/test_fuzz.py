@@ -121,3 +121,23 @@ def test_lone_surrogate_in_key(tmp_path: Path) -> None:
     line = '{"Event": {"System": {"EventID": 1}, "EventData": {"\\ud800": "x"}}}\n'
     account = _run(READERS.get("jsonl"), line.encode())
     assert account.warnings["invalid_utf16"] == 1
+
+
+@FUZZ
+@given(
+    cut=st.integers(min_value=4096, max_value=69632),
+    flips=st.lists(
+        st.tuples(st.integers(min_value=0, max_value=69631), st.integers(0, 255)),
+        min_size=1,
+        max_size=16,
+    ),
+)
+def test_evtx_survives_damaged_real_file(
+    corpus: Path, cut: int, flips: list[tuple[int, int]]
+) -> None:
+    source = corpus / "EVTX-ATTACK-SAMPLES" / "AutomatedTestingTools" / "Malware"
+    data = bytearray((source / "rundll32_cmd_schtask.evtx").read_bytes())
+    for position, value in flips:
+        data[position] = value
+    account = _run(READERS.get("evtx"), bytes(data[:cut]))
+    assert account.read <= 60

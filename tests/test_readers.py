@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import samples
-from carhunt.readers import READERS, detect
+from carhunt.readers import READERS, Reader, detect
 from helpers import load, rows
 
 LINUX_EVENT = (
@@ -251,3 +251,37 @@ def test_elasticsearch_bulk_export(tmp_path: Path) -> None:
     assert account.total_skipped == 0
     refs = [r["ref"] for r in rows(store, "SELECT ref FROM process_create ORDER BY ref")]
     assert refs == ["line:2", "line:4"]
+
+
+def test_xml_surrogate_reference_replaced(tmp_path: Path) -> None:
+    event = samples.event_xml().replace("-enc SQBGACgA", "-enc SQBGACgA&#xD800;")
+    store, account = load([_write(tmp_path, "surrogate.xml", event)])
+    assert account.warnings["invalid_utf16"] == 1
+    command = rows(store, "SELECT command_line FROM process_create")[0]["command_line"]
+    assert "-enc SQBGACgA\ufffd" in command
+
+
+def test_evtx_drops_lone_surrogate_json_replaces_it(corpus: Path, bugcases: Path) -> None:
+    """pyevtx-rs drops the unpaired unit of issue_43.evtx record 508; JSON gets U+FFFD."""
+    from carhunt.account import RunAccount, Source
+    from carhunt.readers.evtx import EvtxReader
+    from carhunt.readers.jsonl import JsonLinesReader
+
+    def configuration(reader: Reader, path: Path, ref: str) -> str:
+        account = RunAccount()
+        with path.open("rb") as stream:
+            for table in reader.read(stream, Source(1, str(path)), account):
+                for row in table.to_pylist():
+                    if row["ref"] == ref:
+                        value = json.loads(row["payload"])["Event"]["EventData"]
+                        return str(value["Configuration"])
+        raise AssertionError(f"{ref} not found in {path}")
+
+    evtx_value = configuration(
+        EvtxReader(), corpus / "python-evtx" / "tests" / "data" / "issue_43.evtx", "rec:508"
+    )
+    json_value = configuration(
+        JsonLinesReader(), bugcases / "06-json-lone-surrogate" / "input.jsonl", "line:1"
+    )
+    assert evtx_value.endswith("\uca50\u5a1f\u0152")
+    assert json_value == "\uca50\u5a1f\u0152\ufffd"

@@ -212,6 +212,9 @@ def _helk_text(name: str) -> str:
     return f"coalesce({_text(f'$._source.{name}')}, {_text(f'$.{name}')})"
 
 
+# NOTE: The MITRE CAR copies of some HELK documents escape every backslash
+# twice (c:\\\\windows); their paths keep the doubled backslashes, so
+# basenames are right but full paths are not.
 HELK = JsonDialect(
     name="helk",
     description=(

@@ -32,6 +32,9 @@ _PARSER = etree.XMLParser(
 # An ampersand that starts no entity or character reference. Event Viewer's XML
 # view and some tools leave `&` of command lines unescaped.
 _BARE_AMPERSAND = re.compile(r"&(?!(?:[A-Za-z_][\w.-]*|#[0-9]+|#x[0-9A-Fa-f]+);)")
+# A character reference to a UTF-16 surrogate (U+D800-U+DFFF), which XML forbids.
+# Windows strings can hold unpaired surrogates; such a value gets U+FFFD instead.
+_SURROGATE_REFERENCE = re.compile(r"&#(?:[xX]0*[dD][89a-fA-F][0-9a-fA-F]{2}|0*5[5-7][0-9]{3});")
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class ParsedEvent:
     error: str = ""
     repaired_ampersands: int = 0
     """Bare ``&`` characters taken literally to make the event well-formed."""
+    replaced_surrogates: int = 0
+    """References to unpaired UTF-16 surrogates replaced by U+FFFD."""
 
     @property
     def record_id(self) -> str | None:
@@ -110,23 +115,28 @@ def parse_event(text: str) -> ParsedEvent:
     try:
         root = etree.fromstring(text, _PARSER)
     except etree.XMLSyntaxError as error:
-        repaired, count = _BARE_AMPERSAND.subn("&amp;", text)
-        if not count:
-            return ParsedEvent(None, _describe(error))
-        try:
-            root = etree.fromstring(repaired, _PARSER)
-        except etree.XMLSyntaxError:
-            return ParsedEvent(None, _describe(error))
-        return _checked(root, count)
+        return _parse_repaired(text, error)
     except ValueError as error:
         return ParsedEvent(None, f"not well-formed: {error}")
-    return _checked(root, 0)
+    return _checked(root, 0, 0)
 
 
-def _checked(root: Any, repaired: int) -> ParsedEvent:
+def _parse_repaired(text: str, error: etree.XMLSyntaxError) -> ParsedEvent:
+    repaired, surrogates = _SURROGATE_REFERENCE.subn("&#xFFFD;", text)
+    repaired, ampersands = _BARE_AMPERSAND.subn("&amp;", repaired)
+    if not ampersands and not surrogates:
+        return ParsedEvent(None, _describe(error))
+    try:
+        root = etree.fromstring(repaired, _PARSER)
+    except (etree.XMLSyntaxError, ValueError):
+        return ParsedEvent(None, _describe(error))
+    return _checked(root, ampersands, surrogates)
+
+
+def _checked(root: Any, ampersands: int, surrogates: int) -> ParsedEvent:
     if _local(root.tag) != "Event":
         return ParsedEvent(None, f"root element is <{_local(root.tag)}>, not <Event>")
-    return ParsedEvent(event_tree(root), repaired_ampersands=repaired)
+    return ParsedEvent(event_tree(root), "", ampersands, surrogates)
 
 
 def _describe(error: etree.XMLSyntaxError) -> str:

@@ -13,6 +13,9 @@ signatures in that chunk, lets the parser read a repaired copy of the chunk
 to recover what it can, and counts the rest as skipped with the chunk, file
 offset and reason. Claimed records that never existed (a header that
 over-claims) are reported as an anomaly, not as skipped records.
+
+An unpaired UTF-16 surrogate in an EVTX string is dropped by pyevtx-rs 0.14,
+where the other readers put U+FFFD in its place; a test pins the difference.
 """
 
 from __future__ import annotations

@@ -89,6 +89,8 @@ class EventXmlReader(Reader):
             account.skip(source, f"idx:{index}", "xml_not_well_formed", parsed.error)
             return None
         local = f"rec:{parsed.record_id}" if parsed.record_id else f"idx:{index}"
+        if parsed.replaced_surrogates:
+            account.warn("invalid_utf16", parsed.replaced_surrogates)
         if parsed.repaired_ampersands:
             account.anomaly(
                 source,
