@@ -285,3 +285,14 @@ def test_evtx_drops_lone_surrogate_json_replaces_it(corpus: Path, bugcases: Path
     )
     assert evtx_value.endswith("\uca50\u5a1f\u0152")
     assert json_value == "\uca50\u5a1f\u0152\ufffd"
+
+
+@pytest.mark.parametrize(
+    ("reference", "expected"),
+    [("&#55296;", "\ufffd"), ("&#57344;", "\ue000"), ("&#x1F600;", "\U0001f600")],
+)
+def test_xml_character_references(tmp_path: Path, reference: str, expected: str) -> None:
+    event = samples.event_xml().replace("-enc SQBGACgA", f"-enc SQBGACgA{reference}")
+    store, _ = load([_write(tmp_path, "reference.xml", event)])
+    command = rows(store, "SELECT command_line FROM process_create")[0]["command_line"]
+    assert f"-enc SQBGACgA{expected}" in command

@@ -34,7 +34,7 @@ _PARSER = etree.XMLParser(
 _BARE_AMPERSAND = re.compile(r"&(?!(?:[A-Za-z_][\w.-]*|#[0-9]+|#x[0-9A-Fa-f]+);)")
 # A character reference to a UTF-16 surrogate (U+D800-U+DFFF), which XML forbids.
 # Windows strings can hold unpaired surrogates; such a value gets U+FFFD instead.
-_SURROGATE_REFERENCE = re.compile(r"&#(?:[xX]0*[dD][89a-fA-F][0-9a-fA-F]{2}|0*5[5-7][0-9]{3});")
+_CHARACTER_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
 
 
 @dataclass(frozen=True)
@@ -121,8 +121,15 @@ def parse_event(text: str) -> ParsedEvent:
     return _checked(root, 0, 0)
 
 
+def _replace_surrogate(match: re.Match[str]) -> str:
+    hexadecimal, decimal = match.groups()
+    code = int(hexadecimal, 16) if hexadecimal else int(decimal)
+    return "&#xFFFD;" if 0xD800 <= code <= 0xDFFF else match.group()
+
+
 def _parse_repaired(text: str, error: etree.XMLSyntaxError) -> ParsedEvent:
-    repaired, surrogates = _SURROGATE_REFERENCE.subn("&#xFFFD;", text)
+    repaired = _CHARACTER_REFERENCE.sub(_replace_surrogate, text)
+    surrogates = repaired.count("&#xFFFD;") - text.count("&#xFFFD;")
     repaired, ampersands = _BARE_AMPERSAND.subn("&amp;", repaired)
     if not ampersands and not surrogates:
         return ParsedEvent(None, _describe(error))
