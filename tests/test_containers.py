@@ -230,3 +230,19 @@ def test_standard_input(tmp_path: Path) -> None:
         cwd=Path(__file__).resolve().parent.parent,
     )
     assert done.stdout.decode().split() == ["3", "(standard", "input)"]
+
+
+def test_plain_tar(tmp_path: Path) -> None:
+    path = tmp_path / "set.tar"
+    with tarfile.open(path, "w") as archive:
+        for name in ("a.jsonl", "__MACOSX/._a.jsonl"):
+            info = tarfile.TarInfo(name)
+            info.size = len(LINE)
+            archive.addfile(info, io.BytesIO(LINE))
+    assert _refs(path) == ["a.jsonl:line:1"]
+
+
+def test_multi_stream_bzip2(tmp_path: Path) -> None:
+    path = tmp_path / "two.bz2"
+    path.write_bytes(bz2.compress(LINE) + bz2.compress(LINE))
+    assert _refs(path) == ["line:1", "line:2"]

@@ -24,6 +24,7 @@ import io
 import logging
 import mmap
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -205,6 +206,8 @@ class EvtxAudit:
         self.header: FileHeader = read_file_header(data)
         self.truncated_ids: list[int] = []
         self.highest_claimed = 0
+        self.ordered = sorted(seen)
+        """The ids the first pass returned, sorted, to count a chunk's ids by bisection."""
 
     def run(self) -> Iterator[tuple[int, str]]:
         """Yield recovered records; count every other gap in the account."""
@@ -238,8 +241,13 @@ class EvtxAudit:
     def _needs_scan(self, chunk: ChunkHeader, content: bytes) -> bool:
         if not chunk.magic_ok or chunk.partial:
             return True
-        if any(record_id not in self.seen for record_id in chunk.claimed):
-            return True
+        claimed = chunk.claimed
+        if claimed:
+            returned = bisect_right(self.ordered, claimed[-1]) - bisect_left(
+                self.ordered, claimed[0]
+            )
+            if returned < len(claimed):
+                return True
         # A dirty log's chunk header may describe an earlier state: the records
         # written after its last flush start at the stated free-space offset.
         after = record_at(content, chunk.free_space_offset)
