@@ -223,11 +223,6 @@ class RunAccount:
             line += f"; {len(self.failures)} input(s) unreadable"
         return line
 
-    @property
-    def clean(self) -> bool:
-        """True when nothing was skipped, damaged or unreadable."""
-        return self.total_skipped == 0 and not self.anomalies and not self.failures
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "read": self.read,

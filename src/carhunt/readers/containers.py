@@ -29,7 +29,6 @@ TAR_MAGIC_OFFSET = 257
 TAR_MAGIC = b"ustar"
 
 READ_SIZE = 1 << 16
-KIB = 1 << 10
 MIB = 1 << 20
 GIB = 1 << 30
 
