@@ -187,7 +187,7 @@ def _leaf(
         walk.account.fail(
             display,
             f"unrecognized format (first bytes {head[:16]!r}): not an event file of a "
-            f"supported format ({', '.join(READERS.names())}); use --format to force one",
+            f"supported format ({', '.join(READERS.names())}); use --input-format to force one",
         )
         return
     walk.formats[reader.name] += 1
