@@ -116,3 +116,16 @@ def test_file_shorter_than_a_chunk_header(tmp_path: Path) -> None:
     path.write_bytes(b"ElfFile\x00" + bytes(100))
     _, account = load([path])
     assert account.failures[0].reason.startswith("EVTX file too short (108 bytes)")
+
+
+def test_damaged_file_header_counts_nothing(corpus: Path, tmp_path: Path) -> None:
+    """Found by the fuzz harness: a flipped next-record id invented 11 lost records."""
+    source = corpus / "EVTX-ATTACK-SAMPLES" / "AutomatedTestingTools" / "Malware"
+    data = bytearray((source / "rundll32_cmd_schtask.evtx").read_bytes())
+    data[24] = 62
+    path = tmp_path / "cut.evtx"
+    path.write_bytes(bytes(data[:4608]))
+    _, account = load([path])
+    assert account.read == 50
+    assert account.skipped == {"evtx_truncated": 50}
+    assert "evtx_file_checksum" in account.warnings

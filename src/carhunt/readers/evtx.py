@@ -204,6 +204,9 @@ class EvtxAudit:
         self.errors = errors
         self.threads = threads
         self.header: FileHeader = read_file_header(data)
+        # Counts taken from the file header are used only when its checksum matches:
+        # a damaged next-record id would otherwise invent or hide lost records.
+        self.trusted = self.header.valid and self.header.checksum_ok
         self.truncated_ids: list[int] = []
         self.highest_claimed = 0
         self.ordered = sorted(seen)
@@ -366,8 +369,14 @@ class EvtxAudit:
         if chunk.partial:
             self.truncated_ids.extend(absent)
             return
+        if not chunk.header_checksum_ok:
+            # A damaged header's record range is no count of lost records.
+            self._anomaly(chunk.offset, "evtx_chunk_claims_untrusted",
+                          f"{label}: {len(absent)} records claimed by a header whose checksum "
+                          "does not match were not found; they are not counted")
+            return
         end = max((s.end for s in intact), default=CHUNK_HEADER_SIZE)
-        next_id = self.header.next_record_id if self.header.valid else 0
+        next_id = self.header.next_record_id if self.trusted else 0
         highest = max(self.seen, default=0)
         if next_id == highest + 1 and absent[0] > highest:
             # Nothing of these records is in the chunk, and the file header's next
@@ -390,11 +399,11 @@ class EvtxAudit:
         declared = FILE_HEADER_SIZE + self.header.chunk_count * CHUNK_SIZE
         last_chunk = (size - FILE_HEADER_SIZE) // CHUNK_SIZE
         partial = (size - FILE_HEADER_SIZE) % CHUNK_SIZE != 0
-        if not partial and not (self.header.valid and size < declared):
+        if not partial and not (self.trusted and size < declared):
             return
         missing = list(self.truncated_ids)
         highest = max(self.highest_claimed, max(self.seen, default=0))
-        if self.header.valid and self.header.next_record_id > highest + 1:
+        if self.trusted and self.header.next_record_id > highest + 1:
             missing.extend(range(highest + 1, self.header.next_record_id))
         offset = FILE_HEADER_SIZE + last_chunk * CHUNK_SIZE
         detail = (f"file truncated at {size:,} bytes inside chunk {last_chunk} ({_hex(offset)}); "
