@@ -31,7 +31,12 @@ class JsonDialect:
     name: str
     description: str
     detect: str
-    """SQL condition over ``payload`` that is true for records of this dialect."""
+    """SQL condition that is true for records of this dialect.
+
+    It may read ``payload`` and ``keys``, the record's top-level key names. A
+    test on ``keys`` parses nothing, so conditions test keys first and call the
+    JSON functions, which parse the text again each time, only after that.
+    """
     envelope: dict[str, tuple[str, ...]]
     """Envelope field to JSON paths tried in order."""
     event_data: str
@@ -79,6 +84,11 @@ def _exists(path: str) -> str:
     return f"json_exists(payload, '{path}')"
 
 
+def _has(key: str) -> str:
+    """Return a condition that the record has this top-level key."""
+    return f"list_contains(keys, '{key}')"
+
+
 def _text(path: str) -> str:
     return f"json_extract_string(payload, '{path}')"
 
@@ -97,7 +107,7 @@ def _hashes(md5: str, sha1: str, sha256: str, imphash: str) -> str:
 EVTX_TREE = JsonDialect(
     name="evtx_tree",
     description="pyevtx-rs / evtx_dump JSON and parsed Event XML: {Event: {System, EventData}}",
-    detect=_exists("$.Event.System"),
+    detect=f"({_has('Event')} AND {_exists('$.Event.System')})",
     envelope={
         "provider": ('$.Event.System.Provider."#attributes".Name',),
         "channel": ("$.Event.System.Channel",),
@@ -121,7 +131,7 @@ _ECS_ENVELOPE = {
 WINLOGBEAT_ECS_SYSMON = JsonDialect(
     name="winlogbeat_ecs_sysmon",
     description="Winlogbeat 7.x/8.x with its Sysmon module: ECS fields, leftovers in event_data",
-    detect=f"({_exists('$.winlog')} AND {_text('$.event.module')} = 'sysmon')",
+    detect=f"({_has('winlog')} AND {_text('$.event.module')} = 'sysmon')",
     envelope=_ECS_ENVELOPE,
     event_data="$.winlog.event_data",
     fallbacks={
@@ -179,17 +189,19 @@ WINLOGBEAT_ECS_SYSMON = JsonDialect(
 WINLOGBEAT_ECS = JsonDialect(
     name="winlogbeat_ecs",
     description="Winlogbeat 7.x/8.x (ECS) without the Sysmon module: winlog.event_data",
-    detect=_exists("$.winlog"),
+    detect=_has("winlog"),
     envelope=_ECS_ENVELOPE,
     event_data="$.winlog.event_data",
 )
+
+_BEAT = _text('$."@metadata".beat')
 
 WINLOGBEAT_LEGACY = JsonDialect(
     name="winlogbeat_legacy",
     description="Winlogbeat 5.x/6.x: top-level event_data, computer_name, log_name",
     detect=(
-        "(json_extract_string(payload, '$.\"@metadata\".beat') = 'winlogbeat'"
-        " OR (json_exists(payload, '$.event_data') AND json_exists(payload, '$.log_name')))"
+        f"(({_has('@metadata')} AND {_BEAT} = 'winlogbeat')"
+        f" OR ({_has('event_data')} AND {_has('log_name')}))"
     ),
     envelope={
         "provider": ("$.source_name", "$.provider_name"),
@@ -222,9 +234,10 @@ HELK = JsonDialect(
         "as an Elasticsearch hit (_source) or bare"
     ),
     detect=(
-        f"({_exists('$._source.log_name')} OR {_exists('$._source.event_id')} "
-        f"OR ({_exists('$.log_name')} AND NOT {_exists('$.event_data')} "
-        f"AND ({_exists('$.process_guid')} OR {_exists('$.process_path')})))"
+        f"(({_has('_source')} AND ({_exists('$._source.log_name')} "
+        f"OR {_exists('$._source.event_id')})) "
+        f"OR ({_has('log_name')} AND NOT {_has('event_data')} "
+        f"AND ({_has('process_guid')} OR {_has('process_path')})))"
     ),
     envelope={
         "provider": _helk("source_name"),
@@ -293,7 +306,7 @@ HELK = JsonDialect(
 NXLOG = JsonDialect(
     name="nxlog",
     description="NXLog im_msvistalog to_json(): EventData flattened beside NXLog fields",
-    detect=f"({_exists('$.SourceModuleType')} OR {_exists('$.EventReceivedTime')})",
+    detect=f"({_has('SourceModuleType')} OR {_has('EventReceivedTime')})",
     envelope={
         "provider": ("$.SourceName", "$.ProviderName"),
         "channel": ("$.Channel",),
@@ -313,7 +326,8 @@ AZURE = JsonDialect(
         "EventData as JSON text"
     ),
     detect=(
-        f"({_exists('$.TenantId')} OR {_text('$.Type')} IN ('WindowsEvent', 'Event', 'Syslog'))"
+        f"({_has('TenantId')} OR ({_has('Type')} "
+        f"AND {_text('$.Type')} IN ('WindowsEvent', 'Event', 'Syslog')))"
     ),
     envelope={
         "provider": ("$.Provider", "$.Source"),
@@ -336,8 +350,8 @@ POWERSHELL_EXPORT = JsonDialect(
     name="powershell_export",
     description="PowerShell ConvertTo-Json of Sysmon EventData with EventId (eqllib)",
     detect=(
-        f"({_exists('$.EventId')} AND NOT {_exists('$.Channel')} "
-        f"AND NOT {_exists('$.ProviderName')} AND NOT {_exists('$.LogName')})"
+        f"({_has('EventId')} AND NOT {_has('Channel')} "
+        f"AND NOT {_has('ProviderName')} AND NOT {_has('LogName')})"
     ),
     envelope={
         "event_id": ("$.EventId",),
@@ -354,7 +368,7 @@ POWERSHELL_EXPORT = JsonDialect(
 FLAT = JsonDialect(
     name="flat",
     description="Flat export (OTRF Security-Datasets 2020+): Channel, EventID, EventData on top",
-    detect=f"({_exists('$.Channel')} AND {_exists('$.EventID')})",
+    detect=f"({_has('Channel')} AND {_has('EventID')})",
     envelope={
         "provider": ("$.SourceName", "$.ProviderName", "$.Provider"),
         "channel": ("$.Channel",),
@@ -373,8 +387,7 @@ ES_BULK_ACTION = JsonDialect(
     name="es_bulk_action",
     description="Elasticsearch bulk export action line: index, create, update or delete",
     detect=(
-        "(array_length(json_keys(payload)) = 1 AND json_keys(payload)[1] IN "
-        "('index', 'create', 'update', 'delete'))"
+        "(len(keys) = 1 AND keys[1] IN ('index', 'create', 'update', 'delete'))"
     ),
     envelope={},
     event_data="$",

@@ -99,11 +99,19 @@ def envelope_sql(source: str = "batch") -> str:
     detect = " ".join(
         f"WHEN {dialect.detect} THEN {_literal(dialect.name)}" for dialect in DIALECTS
     )
-    typed = (
-        "typed AS (SELECT source_id, ref, payload, CASE "
+    # keys: the top-level key names of a JSON object, read once per record so
+    # that dialect detection tests them without parsing the text again.
+    keyed = (
+        "keyed AS (SELECT source_id, ref, payload, CASE "
         f"WHEN payload IS NULL OR NOT json_valid(payload) THEN '{INVALID}' "
-        f"WHEN json_type(payload) <> 'OBJECT' THEN '{UNKNOWN}' "
-        f"{detect} ELSE '{UNKNOWN}' END AS dialect FROM {source})"
+        f"WHEN json_type(payload) <> 'OBJECT' THEN '{UNKNOWN}' END AS verdict, "
+        "CASE WHEN verdict IS NULL THEN json_keys(payload) END AS keys "
+        f"FROM {source})"
+    )
+    typed = (
+        f"{keyed}, typed AS (SELECT source_id, ref, payload, CASE "
+        f"WHEN verdict IS NOT NULL THEN verdict "
+        f"{detect} ELSE '{UNKNOWN}' END AS dialect FROM keyed)"
     )
     nulls = ", ".join(
         f"NULL::VARCHAR AS {quote(name)}" for name in (*ENVELOPE_FIELDS, *EVENT_DATA_FIELDS)

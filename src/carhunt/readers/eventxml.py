@@ -81,27 +81,23 @@ def event_tree(event: Any) -> dict[str, Any]:
 
     ``RenderingInfo`` is left out. ``<Data>`` without a ``Name`` (classic
     providers) is kept as a list under ``Data``; ``UserData`` is not needed for
-    Sysmon and is left out.
+    Sysmon and is left out. ``{*}`` matches a name in any namespace or none.
     """
     system: dict[str, Any] = {}
+    header = event.find("{*}System")
+    if header is not None:
+        for item in header:
+            tag = item.tag
+            if isinstance(tag, str):
+                system[tag[tag.rfind("}") + 1 :]] = _node(item)
     data: dict[str, Any] = {}
-    for part in event:
-        name = _local(part.tag)
-        if name == "System":
-            for item in part:
-                key = _local(item.tag)
-                if key:
-                    system[key] = _node(item)
-        elif name == "EventData":
-            for item in part:
-                if _local(item.tag) != "Data":
-                    continue
-                value = item.text or ""
-                field = item.get("Name")
-                if field:
-                    data[field] = value
-                else:
-                    data.setdefault("Data", []).append(value)
+    for item in event.iterfind("{*}EventData/{*}Data"):
+        value = item.text or ""
+        field = item.get("Name")
+        if field:
+            data[field] = value
+        else:
+            data.setdefault("Data", []).append(value)
     return {"Event": {"System": system, "EventData": data}}
 
 
