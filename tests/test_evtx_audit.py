@@ -31,8 +31,8 @@ def test_overclaiming_header_is_one_anomaly(case01: Path) -> None:
     assert "10 claimed records absent" in anomaly.detail
 
 
-# Records pyevtx-rs 0.14 returns on its own for the damaged samples (the upstream
-# evtx test expectations); carhunt must read at least these and account for the rest.
+# Records pyevtx-rs 0.14 returns on its own for the damaged samples, as the upstream
+# evtx tests expect. carhunt must read at least these and account for the rest.
 DAMAGED_SAMPLES = [
     ("sample_with_a_bad_chunk_magic.evtx", 270),
     ("2-vss_0-Microsoft-Windows-RemoteDesktopServices-RdpCoreTS%4Operational.evtx", 1910),
