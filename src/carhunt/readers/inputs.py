@@ -110,7 +110,7 @@ def _expand_directory(walk: _Walk, directory: Path) -> Iterator[InputItem]:
         )
         return
     if not files:
-        walk.account.fail(str(directory), "directory holds no files")
+        walk.account.fail(str(directory), "directory contains no files")
         return
     before = Counter(walk.formats)
     for file in files:
