@@ -391,7 +391,7 @@ class EvtxAudit:
         self.account.skip(self.source, f"rec:{absent[0]} ({label}, {_hex(chunk.offset)})",
                           "evtx_record_missing",
                           f"{label} header claims records {absent[0]}-{absent[-1]} that the parser "
-                          f"did not return and no intact record signature holds",
+                          f"did not return and no intact record signature contains",
                           count=len(absent))
 
     def _account_truncation(self) -> None:

@@ -145,7 +145,7 @@ def _expand_stream(
     depth: int,
     plain_file: BinaryIO | None,
 ) -> Iterator[InputItem]:
-    """Yield the event files in one stream: itself, or what its container holds.
+    """Yield the event files in one stream: itself, or what its container contains.
 
     ``plain_file`` is the stream again when it is an unchanged seekable file, so
     that it can be rewound instead of replayed.

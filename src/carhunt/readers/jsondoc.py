@@ -2,7 +2,7 @@
 
 HELK and the MITRE CAR true-positive samples keep one pretty-printed document
 per file: an Elasticsearch hit (``_index``, ``_source``) or a bare ``_source``.
-A search response (``hits.hits``) holds many hits. Several documents may follow
+A search response (``hits.hits``) contains many hits. Several documents may follow
 one another in a file. Each document is one record, referenced ``doc:<i>``
 (0-based); the hits of a search response are ``doc:<i>:idx:<j>``.
 """
