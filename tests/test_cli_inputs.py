@@ -39,13 +39,19 @@ def test_damage_warning_exit_status(
 
 
 def test_fail_policy_names_file_and_offset(
-    overclaiming: Path, capsys: pytest.CaptureFixture[str]
+    overclaiming: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(["hunt", str(overclaiming), "--format", "jsonl", "--on-error", "fail"])
+    report = tmp_path / "account.json"
+    code = main([
+        "hunt", str(overclaiming), "--format", "jsonl", "--on-error", "fail",
+        "--report-json", str(report),
+    ])
     captured = capsys.readouterr()
     assert code == EXIT_FAILURE
     assert str(overclaiming) in captured.err
     assert "file offset 4096 (0x1000)" in captured.err
+    written = json.loads(report.read_text(encoding="utf-8"))
+    assert written["sources"][0]["path"] == str(overclaiming)
 
 
 def test_ignore_policy_logs_nothing(

@@ -45,6 +45,9 @@ class InputError(CarhuntError):
 class BadInputError(InputError):
     """A bad record, damaged region or unreadable input while the error policy is ``fail``."""
 
+    account: object = None
+    """The run account up to the failure (a RunAccount), for the account report."""
+
 
 class LimitError(InputError):
     """Decompressed data beyond a size or ratio limit (a likely decompression bomb)."""

@@ -18,7 +18,7 @@ from carhunt.analytics.runner import AnalyticResult, run_analytics
 from carhunt.context import DataSetContext, collect_context
 from carhunt.engines.base import Engine
 from carhunt.engines.duckdb import DuckDBEngine
-from carhunt.errors import InputError, LimitError
+from carhunt.errors import BadInputError, InputError, LimitError
 from carhunt.normalize.finalize import FlowOrientation
 from carhunt.readers.containers import InputLimits
 from carhunt.readers.inputs import InputItem, iter_inputs
@@ -207,6 +207,9 @@ def hunt(
             datasets = [
                 _hunt_one(items, name, analytics, options, account, history_engine, progress)
             ]
+    except BadInputError as error:
+        error.account = account
+        raise
     finally:
         if history is not None:
             history.close()

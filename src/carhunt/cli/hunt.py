@@ -8,13 +8,14 @@ from pathlib import Path
 
 import click
 
-from carhunt.account import ErrorPolicy
+from carhunt.account import ErrorPolicy, RunAccount
 from carhunt.analytics import load_analytics
 from carhunt.analytics.base import Reading
 from carhunt.analytics.baseline import parse_now
 from carhunt.analytics.config import load_parameters
 from carhunt.cli.main import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL, EXIT_WARNINGS
 from carhunt.demo import capture_path
+from carhunt.errors import BadInputError
 from carhunt.normalize.finalize import FlowOrientation
 from carhunt.pipeline import HuntOptions, HuntResult
 from carhunt.pipeline import hunt as run_hunt
@@ -191,9 +192,15 @@ def hunt(
             max_ratio=max_unpacked_ratio,
         ),
     )
-    result = run_hunt(inputs, options)
+    try:
+        result = run_hunt(inputs, options)
+    except BadInputError as error:
+        # The account up to the failure is still worth a report.
+        if report_json is not None and isinstance(error.account, RunAccount):
+            _write_report(error.account, report_json)
+        raise
     if report_json is not None:
-        _write_report(result, report_json)
+        _write_report(result.account, report_json)
     stdout_format().write(result, sys.stdout)
     sys.stdout.flush()
     _write_files(result, files)
@@ -201,8 +208,8 @@ def hunt(
     return _exit_code(result)
 
 
-def _write_report(result: HuntResult, path: Path) -> None:
-    text = json.dumps(result.account.to_dict(), indent=2, ensure_ascii=False)
+def _write_report(account: RunAccount, path: Path) -> None:
+    text = json.dumps(account.to_dict(), indent=2, ensure_ascii=False)
     path.write_text(text + "\n", encoding="utf-8")
 
 
