@@ -296,3 +296,15 @@ def test_xml_character_references(tmp_path: Path, reference: str, expected: str)
     store, _ = load([_write(tmp_path, "reference.xml", event)])
     command = rows(store, "SELECT command_line FROM process_create")[0]["command_line"]
     assert f"-enc SQBGACgA{expected}" in command
+
+
+def test_xml_entity_expansion_bomb(tmp_path: Path) -> None:
+    entities = '<!ENTITY a0 "xxxxxxxxxx">' + "".join(
+        f'<!ENTITY a{i} "{("&a" + str(i - 1) + ";") * 10}">' for i in range(1, 10)
+    )
+    event = samples.event_xml().replace("<Computer>WS01.example.local", "<Computer>&a9;")
+    text = f"<?xml version='1.0'?><!DOCTYPE Event [{entities}]>{event}"
+    store, account = load([_write(tmp_path, "laughs.xml", text)])
+    assert account.balanced
+    hosts = rows(store, "SELECT fqdn FROM process_create")
+    assert all(len(str(h["fqdn"])) < 1000 for h in hosts)
