@@ -19,7 +19,7 @@ from carhunt.analytics.baseline import baseline_window
 from carhunt.engines.duckdb import DuckDBEngine
 from carhunt.model import car
 from carhunt.pipeline import HuntOptions, ingest
-from carhunt.readers.inputs import choose_reader
+from carhunt.readers.inputs import iter_inputs
 from carhunt.store.duckdb_store import Store
 
 pyspark_sql = pytest.importorskip("pyspark.sql", reason="pyspark is not installed")
@@ -57,11 +57,9 @@ def _evidence(rows: list[dict[str, Any]]) -> list[list[str]]:
 @pytest.mark.corpus
 def test_spark_hits_equal_duckdb(corpus: Path, spark: Any) -> None:
     account = RunAccount()
-    item = choose_reader(corpus / SAMPLE, account)
-    assert item is not None
     store = Store()
     try:
-        ingest(store, [item], account, HuntOptions())
+        ingest(store, iter_inputs([str(corpus / SAMPLE)], account), account, HuntOptions())
         for table in car.OBJECT_ACTIONS:
             schema = ", ".join(f"`{c.name}` {SPARK_TYPES[c.type]}" for c in table.columns)
             rows = store.query(f"SELECT * FROM {table.table}").to_pylist()
