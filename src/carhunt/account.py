@@ -150,9 +150,15 @@ class RunAccount:
             self._report(reason, first.display, problem + (f": {detail}" if detail else ""))
 
     def fail(self, path: str, reason: str) -> None:
-        """Record an input that could not be read at all."""
+        """Record an input that could not be read at all.
+
+        It is logged at debug level only, because the closing account of a run
+        lists every unreadable input once; under the ``fail`` policy it raises.
+        """
         self.failures.append(InputFailure(path, reason))
-        self._report("unreadable_input", path, reason)
+        if self.policy is ErrorPolicy.FAIL:
+            raise BadInputError(path, reason)
+        log.debug("%s: %s", path, reason)
 
     def anomaly(self, source: Source, offset: str, kind: str, detail: str) -> None:
         """Record damage that cost no counted record by itself, as a warning."""
