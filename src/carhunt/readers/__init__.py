@@ -1,7 +1,9 @@
 """Input readers, one module per format, registered in :data:`READERS`.
 
 Formats are detected by content (:func:`detect`), never by file name, in the
-registration order below, which is the detection order.
+registration order below, which is the detection order. Compressed files and
+archives are not readers: :mod:`carhunt.readers.inputs` unpacks them first and
+detects the format of what they contain.
 """
 
 from __future__ import annotations
