@@ -134,6 +134,9 @@ WINLOGBEAT_ECS_SYSMON = JsonDialect(
     detect=f"({_has('winlog')} AND {_text('$.event.module')} = 'sysmon')",
     envelope=_ECS_ENVELOPE,
     event_data="$.winlog.event_data",
+    # NOTE: only the event 1 and 11 fallbacks are checked against real module
+    # output (Winlogbeat's golden file, a Zircolite fixture); the network, image
+    # load and remote thread ones follow ECS field names and are unverified.
     fallbacks={
         # The module parses UtcTime into @timestamp and deletes it from event_data.
         "UtcTime": ('$."@timestamp"',),
@@ -249,6 +252,9 @@ HELK = JsonDialect(
         "record_id": _helk("record_number"),
     },
     event_data="$._source",
+    # NOTE: the process (1), remote thread (8) and file (11) names are checked
+    # against the CAR samples; the network, image load and driver names follow
+    # HELK's naming scheme but no sample in reach shows them.
     overrides={
         # HELK copies UtcTime into @event_date_creation (ISO, UTC).
         "UtcTime": _helk('"@event_date_creation"'),
