@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,3 +31,16 @@ def bugcases() -> Path:
     if not (BUGCASES / "README.md").is_file():
         pytest.skip(f"bug-report cases not found at {BUGCASES} (set CARHUNT_CORPUS)")
     return BUGCASES
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """Return one local Spark session for the whole run, or skip without PySpark."""
+    pytest.importorskip("pyspark.sql", reason="PySpark not installed (pip install '.[spark]')")
+    from carhunt.engines.spark import start_session
+
+    session = start_session("local[2]")
+    # Tiny test data: one shuffle partition saves scheduling time on every query.
+    session.conf.set("spark.sql.shuffle.partitions", "1")
+    yield session
+    session.stop()

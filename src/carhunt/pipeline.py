@@ -16,9 +16,9 @@ from carhunt.analytics import load_analytics
 from carhunt.analytics.base import Analytic, Reading
 from carhunt.analytics.runner import AnalyticResult, run_analytics
 from carhunt.context import DataSetContext, collect_context
-from carhunt.engines.base import Engine
+from carhunt.engines.base import Engine, EngineSettings
 from carhunt.engines.duckdb import DuckDBEngine
-from carhunt.errors import BadInputError, InputError, LimitError
+from carhunt.errors import BadInputError, InputError, LimitError, UsageError
 from carhunt.normalize.finalize import FlowOrientation
 from carhunt.readers.containers import InputLimits
 from carhunt.readers.inputs import InputItem, iter_inputs
@@ -55,6 +55,12 @@ class HuntOptions:
     """Error policy for bad records, damaged regions and unreadable inputs."""
     limits: InputLimits = field(default_factory=InputLimits)
     """Size and ratio limits for compressed files and archives."""
+    parquet_path: Path | None = None
+    """A Parquet data set to ingest the inputs into and hunt over, instead of a DuckDB store."""
+    engine: str = "duckdb"
+    """Engine that runs the analytics over ``parquet_path``."""
+    master: str | None = None
+    """Cluster address for a distributed engine (a Spark master URL or sc://host:port)."""
 
 
 @dataclass
@@ -190,8 +196,14 @@ def hunt(
     progress: ProgressCallback | None = None,
 ) -> HuntResult:
     """Run the whole pipeline over the given inputs."""
-    account = RunAccount(policy=options.on_error)
     analytics = selected_analytics(options.analytic_ids)
+    if options.parquet_path is not None:
+        return _hunt_parquet(paths, options.parquet_path, analytics, options)
+    if options.engine != DuckDBEngine.name:
+        raise UsageError(
+            f"the {options.engine} engine reads a Parquet data set: add --parquet DIR"
+        )
+    account = RunAccount(policy=options.on_error)
     items = iter_inputs(paths, account, options.input_format, options.limits)
     history = open_history(options, account) if options.baseline is not None else None
     try:
@@ -245,6 +257,23 @@ def open_history(options: HuntOptions, account: RunAccount) -> Store:
     account.failures.extend(history_account.failures)
     log.info("baseline history %s: %s", path, history_account.summary_line())
     return store
+
+
+def _hunt_parquet(
+    paths: list[str], root: Path, analytics: list[Analytic], options: HuntOptions
+) -> HuntResult:
+    """Ingest any inputs into the data set at ``root``, then hunt over all of it."""
+    # Imported here: carhunt.dataset imports this module for its result types.
+    from carhunt.dataset import hunt_dataset, ingest_paths
+
+    failures = []
+    if paths:
+        settings = EngineSettings(options.threads, options.master)
+        ingested = ingest_paths(paths, root, options.engine, settings, options.input_format)
+        failures = ingested.account.failures
+    datasets, account = hunt_dataset(root, analytics, options)
+    account.failures.extend(item for item in failures if item not in account.failures)
+    return HuntResult(datasets, account)
 
 
 def _hunt_one(

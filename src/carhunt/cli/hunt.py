@@ -15,6 +15,7 @@ from carhunt.analytics.baseline import parse_now
 from carhunt.analytics.config import load_parameters
 from carhunt.cli.main import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL, EXIT_WARNINGS
 from carhunt.demo import capture_path
+from carhunt.engines import ENGINES
 from carhunt.errors import BadInputError
 from carhunt.normalize.finalize import FlowOrientation
 from carhunt.pipeline import HuntOptions, HuntResult
@@ -122,6 +123,15 @@ def _write_files(result: HuntResult, files: dict[Path, type[OutputFormat]]) -> N
 @click.option("--baseline", "baseline", type=click.Path(exists=True, path_type=Path),
               help="Older events for the baseline analytics: a log file or folder, or a "
                    "DuckDB file made with --db.")
+@click.option("--parquet", "parquet_path", type=click.Path(file_okay=False, path_type=Path),
+              help="Hunt over this Parquet data set (see carhunt ingest); any PATHS are "
+                   "ingested into it first.")
+@click.option("--engine", type=click.Choice(ENGINES.names()), default="duckdb",
+              show_default=True,
+              help="Engine that runs the analytics; spark needs --parquet.")
+@click.option("--master", metavar="URL",
+              help="Spark master URL or Spark Connect address sc://host:port. Default: the "
+                   "master spark-submit or spark-defaults.conf sets, else local[*].")
 def hunt(
     paths: tuple[str, ...],
     db_path: Path | None,
@@ -145,12 +155,15 @@ def hunt(
     params: tuple[str, ...],
     now: str | None,
     baseline: Path | None,
+    parquet_path: Path | None,
+    engine: str,
+    master: str | None,
 ) -> int:
     """Hunt through Sysmon logs in PATHS (files, folders, archives, or - for standard input).
 
-    With no PATHS, hunts through the built-in demo capture, or with --db through
-    what that store already holds. Files already in a --db store (same SHA-256) are
-    not ingested again.
+    With no PATHS, hunts through the built-in demo capture, or with --db or
+    --parquet through what that store already holds. Files already in the store
+    (same SHA-256) are not ingested again.
 
     \b
     Examples:
@@ -158,9 +171,10 @@ def hunt(
       carhunt hunt logs/ --per-file -o hits.jsonl
       carhunt hunt logs/ --html report.html --navigator layer.json
       zcat sysmon.jsonl.gz | carhunt hunt - --report-json account.json
+      carhunt hunt --parquet cases/acme --engine spark --master spark://head:7077
     """
     inputs = list(paths)
-    if not inputs and db_path is None:
+    if not inputs and db_path is None and parquet_path is None:
         inputs = [str(capture_path())]
     stdout_format = FORMATS.get(output_format or _default_format())
     files = {
@@ -191,6 +205,9 @@ def hunt(
             max_total_bytes=max_unpacked_total,
             max_ratio=max_unpacked_ratio,
         ),
+        parquet_path=parquet_path,
+        engine=engine,
+        master=master,
     )
     try:
         result = run_hunt(inputs, options)

@@ -53,9 +53,10 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 
 def _register() -> None:
-    from carhunt.cli import analytics, coverage, hunt
+    from carhunt.cli import analytics, coverage, hunt, ingest
 
     cli.add_command(hunt.hunt)
+    cli.add_command(ingest.ingest)
     cli.add_command(coverage.coverage)
     cli.add_command(analytics.analytics)
 

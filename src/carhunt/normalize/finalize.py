@@ -2,16 +2,23 @@
 
 Both need more than one event: a user comes from another table, and the
 orientation of a host's inbound connections is read off its other events.
-The steps recompute from the logged columns, so running them again (a second
-ingest into the same store, another ``--flow-orientation``) gives the same
-result as running them once over all the data.
+Each step is one SELECT over the logged columns of a table, written once in
+DuckDB's dialect. The DuckDB store replaces its tables with these SELECTs after
+loading, and a Parquet data set defines its CAR tables as views of them at hunt
+time (translated for Spark), so the result is always that of one pass over all
+the data, however many ingests filled it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 
 from carhunt.model import car
+from carhunt.normalize.envelope import quote
+
+Relation = Callable[[str], str]
+"""Maps a CAR table name to the SQL relation (a name or subquery) of its logged rows."""
 
 
 class FlowOrientation(StrEnum):
@@ -30,29 +37,47 @@ class FlowOrientation(StrEnum):
     """Keep every record as logged."""
 
 
-def derived_user_sql() -> list[str]:
-    """Return UPDATEs that fill ``user`` from the creating process's event 1."""
-    process_users = (
-        "SELECT lower(hostname) AS host, process_guid, any_value(\"user\") AS process_user "
-        "FROM process_create WHERE process_guid IS NOT NULL AND \"user\" IS NOT NULL "
-        "GROUP BY ALL"
+def _process_users(relation: Relation) -> str:
+    # min() rather than any_value(): a GUID logged with two users must give the
+    # same result on every engine.
+    return (
+        "SELECT lower(hostname) AS host, process_guid, min(\"user\") AS process_user "
+        f"FROM {relation(car.PROCESS_CREATE.table)} "
+        "WHERE process_guid IS NOT NULL AND \"user\" IS NOT NULL "
+        "GROUP BY lower(hostname), process_guid"
     )
-    statements = []
-    for table, guid in (
-        (car.FILE_TIMESTOMP, "process_guid"),
-        (car.PROCESS_TERMINATE, "process_guid"),
-        (car.THREAD_REMOTE_CREATE, "src_process_guid"),
-    ):
-        statements.append(
-            f"UPDATE {table.table} AS t SET \"user\" = p.process_user, user_derived = true "
-            f"FROM ({process_users}) AS p "
-            f"WHERE (t.\"user\" IS NULL OR t.user_derived) AND lower(t.hostname) = p.host "
-            f"AND t.{guid} = p.process_guid"
-        )
-    return statements
 
 
-def host_layout_sql(mode: FlowOrientation) -> str:
+DERIVED_USER_GUIDS: dict[str, str] = {
+    car.FILE_TIMESTOMP.table: "process_guid",
+    car.PROCESS_TERMINATE.table: "process_guid",
+    car.THREAD_REMOTE_CREATE.table: "src_process_guid",
+}
+"""Tables whose ``user`` comes from the creating process, by the GUID column naming it."""
+
+
+def derived_user_select(table: car.ObjectAction, relation: Relation) -> str:
+    """Return the SELECT of a table with ``user`` filled from the process's event 1.
+
+    A row whose user is logged keeps it; a row without one takes the user of
+    the process/create event with the same host and GUID, marked user_derived.
+    Rows already derived (user_derived true) are derived again, so the SELECT
+    gives the same rows when run over its own output.
+    """
+    guid = DERIVED_USER_GUIDS[table.table]
+    take = 'p.process_user IS NOT NULL AND (t."user" IS NULL OR t.user_derived)'
+    replaced = {
+        "user": f'CASE WHEN {take} THEN p.process_user ELSE t."user" END',
+        "user_derived": f"CASE WHEN {take} THEN true ELSE t.user_derived END",
+    }
+    return (
+        f"SELECT {_columns(table, replaced)} FROM {relation(table.table)} AS t "
+        f"LEFT JOIN ({_process_users(relation)}) AS p "
+        f"ON lower(t.hostname) = p.host AND t.{guid} = p.process_guid"
+    )
+
+
+def host_layout_sql(mode: FlowOrientation, relation: Relation) -> str:
     """Return a query of (host, layout) with layout legacy, modern or undetermined.
 
     In ``auto`` mode a host whose event 1 or 7 records carry OriginalFileName
@@ -60,12 +85,14 @@ def host_layout_sql(mode: FlowOrientation) -> str:
     it is legacy. A host with no such records takes the verdict of the other
     hosts when they all agree on legacy, and is otherwise undetermined.
     """
-    flow_hosts = "SELECT DISTINCT lower(hostname) AS host FROM flow_start"
+    flow_hosts = f"SELECT DISTINCT lower(hostname) AS host FROM {relation(car.FLOW_START.table)}"
     if mode is not FlowOrientation.AUTO:
         return f"SELECT host, '{mode.value}' AS layout FROM ({flow_hosts})"
     evidence = (
-        "SELECT lower(hostname) AS host, original_file_name FROM process_create "
-        "UNION ALL SELECT lower(hostname), original_file_name FROM module_load"
+        "SELECT lower(hostname) AS host, original_file_name "
+        f"FROM {relation(car.PROCESS_CREATE.table)} "
+        "UNION ALL SELECT lower(hostname), original_file_name "
+        f"FROM {relation(car.MODULE_LOAD.table)}"
     )
     known = (
         "SELECT host, CASE WHEN count(original_file_name) > 0 THEN 'modern' ELSE 'legacy' END "
@@ -82,8 +109,8 @@ def host_layout_sql(mode: FlowOrientation) -> str:
     )
 
 
-def orientation_sql(mode: FlowOrientation) -> str:
-    """Return the UPDATE that orients every flow/start row from its logged columns."""
+def orientation_select(mode: FlowOrientation, relation: Relation) -> str:
+    """Return the SELECT of flow/start with every row oriented from its logged columns."""
     swap = "(t.initiated = false AND l.layout = 'legacy')"
     pairs = (
         ("src_ip", "logged_dest_ip", "logged_src_ip"),
@@ -93,19 +120,38 @@ def orientation_sql(mode: FlowOrientation) -> str:
         ("src_hostname", "logged_dest_hostname", "logged_src_hostname"),
         ("dest_hostname", "logged_src_hostname", "logged_dest_hostname"),
     )
-    assignments = [
-        f"{column} = CASE WHEN {swap} THEN t.{swapped} ELSE t.{kept} END"
+    replaced = {
+        column: f"CASE WHEN {swap} THEN t.{swapped} ELSE t.{kept} END"
         for column, swapped, kept in pairs
-    ]
-    assignments.append(
-        "direction = CASE t.initiated WHEN true THEN 'outbound' WHEN false THEN 'inbound' END"
+    }
+    replaced["direction"] = (
+        "CASE t.initiated WHEN true THEN 'outbound' WHEN false THEN 'inbound' END"
     )
-    assignments.append(
-        f"orientation = CASE WHEN {swap} THEN 'swapped' "
+    replaced["orientation"] = (
+        f"CASE WHEN {swap} THEN 'swapped' "
         "WHEN t.initiated = false AND l.layout = 'undetermined' THEN 'undetermined' "
         "ELSE 'as_logged' END"
     )
     return (
-        f"UPDATE flow_start AS t SET {', '.join(assignments)} "
-        f"FROM ({host_layout_sql(mode)}) AS l WHERE l.host IS NOT DISTINCT FROM lower(t.hostname)"
+        f"SELECT {_columns(car.FLOW_START, replaced)} "
+        f"FROM {relation(car.FLOW_START.table)} AS t "
+        f"LEFT JOIN ({host_layout_sql(mode, relation)}) AS l "
+        "ON l.host IS NOT DISTINCT FROM lower(t.hostname)"
+    )
+
+
+def finalized_selects(mode: FlowOrientation, relation: Relation) -> dict[str, str]:
+    """Return, per CAR table with a whole-data-set step, the SELECT of its final rows."""
+    selects = {
+        name: derived_user_select(car.BY_TABLE[name], relation) for name in DERIVED_USER_GUIDS
+    }
+    selects[car.FLOW_START.table] = orientation_select(mode, relation)
+    return selects
+
+
+def _columns(table: car.ObjectAction, replaced: dict[str, str]) -> str:
+    """Return the SELECT list of a table in model order, some columns computed."""
+    return ", ".join(
+        f"{replaced[name]} AS {quote(name)}" if name in replaced else f"t.{quote(name)}"
+        for name in table.column_names
     )

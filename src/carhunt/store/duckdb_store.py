@@ -16,7 +16,7 @@ from carhunt.model import car
 from carhunt.model.mapping import EVENT_TABLES
 from carhunt.normalize.car_sql import insert_sql
 from carhunt.normalize.envelope import INVALID, UNKNOWN, envelope_sql, quote
-from carhunt.normalize.finalize import FlowOrientation, derived_user_sql, orientation_sql
+from carhunt.normalize.finalize import FlowOrientation, finalized_selects
 from carhunt.normalize.values import canonical_ip_array
 
 log = logging.getLogger(__name__)
@@ -158,9 +158,8 @@ class Store:
 
     def finalize(self, orientation: FlowOrientation = FlowOrientation.AUTO) -> None:
         """Fill derived users and orient flows over everything loaded so far."""
-        for statement in derived_user_sql():
-            self.con.execute(statement)
-        self.con.execute(orientation_sql(orientation))
+        for table, select in finalized_selects(orientation, quote).items():
+            self.con.execute(f"CREATE OR REPLACE TABLE {quote(table)} AS {select}")
 
     def query(self, sql: str, parameters: dict[str, Any] | None = None) -> pa.Table:
         relation = self.con.sql(sql, params=parameters or None)
