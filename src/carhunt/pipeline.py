@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +19,7 @@ from carhunt.context import DataSetContext, collect_context
 from carhunt.engines.base import Engine, EngineSettings
 from carhunt.engines.duckdb import DuckDBEngine
 from carhunt.errors import BadInputError, InputError, LimitError, UsageError
+from carhunt.ingest import PassQueue, Progress
 from carhunt.normalize.finalize import FlowOrientation
 from carhunt.readers.containers import InputLimits
 from carhunt.readers.inputs import InputItem, iter_inputs
@@ -28,8 +29,6 @@ log = logging.getLogger(__name__)
 
 HASH_BLOCK = 1024 * 1024
 
-ProgressCallback = Callable[[str, int], None]
-"""Called with (input path, records read so far) as ingestion goes on."""
 
 
 @dataclass(frozen=True)
@@ -129,9 +128,13 @@ def ingest_file(
     store: Store,
     item: InputItem,
     account: RunAccount,
-    progress: ProgressCallback | None = None,
+    progress: Progress | None = None,
+    passes: PassQueue | None = None,
 ) -> None:
     """Read one input into the store; a failure mid-file is recorded, not raised.
+
+    With ``passes`` the raw batches go to that queue, which normalizes them in
+    the background; without it each batch is normalized before the next is read.
 
     An input whose content (SHA-256 of its file, with the archive member name) the
     store already contains is skipped with a warning, so that ingesting into a
@@ -155,13 +158,18 @@ def ingest_file(
     reader = item.reader()
     try:
         for batch in reader.read(item.stream, source, account):
-            store.ingest(batch, account)
+            if passes is not None:
+                passes.add(batch)
+            else:
+                store.ingest(batch, account)
             if progress is not None:
-                progress(source.display, batch.num_rows)
+                progress.advance(source.display, batch.num_rows)
     except (OSError, ValueError, RuntimeError, EOFError, LimitError) as error:
         # Records already stored stay. The rest of the input is lost, and the account reports it.
         account.fail(source.display, f"read failed part-way, later records lost: {error}")
         log.debug("reading %s failed", source.display, exc_info=True)
+    if progress is not None:
+        progress.file_done(source.display)
 
 
 @lru_cache(maxsize=64)
@@ -183,17 +191,20 @@ def ingest(
     items: Iterable[InputItem],
     account: RunAccount,
     options: HuntOptions,
-    progress: ProgressCallback | None = None,
+    progress: Progress | None = None,
 ) -> None:
-    for item in items:
-        ingest_file(store, item, account, progress)
+    with PassQueue(store, account) as passes:
+        for item in items:
+            ingest_file(store, item, account, progress, passes)
+    if progress is not None:
+        progress.phase("finalizing")
     store.finalize(options.orientation)
 
 
 def hunt(
     paths: list[str],
     options: HuntOptions,
-    progress: ProgressCallback | None = None,
+    progress: Progress | None = None,
 ) -> HuntResult:
     """Run the whole pipeline over the given inputs."""
     analytics = selected_analytics(options.analytic_ids)
@@ -283,13 +294,15 @@ def _hunt_one(
     options: HuntOptions,
     account: RunAccount,
     history: Engine | None,
-    progress: ProgressCallback | None,
+    progress: Progress | None,
 ) -> DataSetResult:
     # Per-file data sets are analysed one by one, so they never share a --db store.
     db_path = None if options.per_file else options.db_path
     store = Store(db_path, threads=options.threads)
     try:
         ingest(store, inputs, account, options, progress)
+        if progress is not None:
+            progress.phase("running analytics")
         engine = DuckDBEngine(store)
         results = run_analytics(
             engine, analytics, store.sources(), options.reading, options.parameters,

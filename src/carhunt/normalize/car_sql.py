@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from carhunt.model import car
 from carhunt.model.mapping import EVENT_TABLES, rows_for
-from carhunt.normalize.derivations import DERIVATIONS
+from carhunt.normalize.derivations import COMPOSED, DERIVATIONS
 from carhunt.normalize.envelope import quote
 
 _EVENT_TIME = f"TRY_CAST(trim({quote('UtcTime')}) AS TIMESTAMP)"
@@ -31,26 +31,43 @@ def select_sql(event_id: int, source: str = "env") -> str:
         car.TIME: f"coalesce({_EVENT_TIME}, {_TRANSPORT_TIME})",
         car.TIME_FROM_TRANSPORT: f"({_EVENT_TIME} IS NULL AND {_TRANSPORT_TIME} IS NOT NULL)",
     }
-    expressions = []
+    inner: dict[str, str] = {}
+    derived: dict[tuple[str, str], str] = {}
     for column in table.columns:
+        name = quote(column.name)
+        row = by_column.get(column.name)
         if column.name in provenance:
-            expr = provenance[column.name]
-        elif column.name in by_column:
-            row = by_column[column.name]
-            derive = DERIVATIONS[row.derivation]
-            if row.sources:
-                parent = row.sources[0].startswith("Parent")
-                expr = derive(_source_expr(row.sources[0]), parent)
-            else:
-                expr = "NULL"
-        else:
-            # Filled after loading, by the finalize step (orientation, derived user).
-            expr = "NULL"
-        expressions.append(f"{expr} AS {quote(column.name)}")
+            inner[name] = provenance[column.name]
+        elif row is not None and row.sources and row.derivation not in COMPOSED:
+            inner[name] = _derive(row.derivation, row.sources[0])
+            derived[(row.derivation, row.sources[0])] = name
+        elif row is None or not row.sources:
+            # No source, or filled after loading by the finalize step
+            # (orientation, derived user).
+            inner[name] = "NULL"
+    outer = []
+    for column in table.columns:
+        name = quote(column.name)
+        row = by_column.get(column.name)
+        if name in inner or row is None:
+            outer.append(name)
+            continue
+        base, finish = COMPOSED[row.derivation]
+        key = (base, row.sources[0])
+        if key not in derived:
+            derived[key] = quote(f"{base}:{row.sources[0]}")
+            inner[derived[key]] = _derive(base, row.sources[0])
+        outer.append(f"{finish(derived[key])} AS {name}")
+    columns = ", ".join(f"{expr} AS {name}" for name, expr in inner.items())
     return (
-        f"SELECT {', '.join(expressions)} FROM {source} "
-        f"WHERE is_sysmon AND event_id = {event_id}"
+        f"SELECT {', '.join(outer)} FROM (SELECT {columns} FROM {source} "
+        f"WHERE is_sysmon AND event_id = {event_id})"
     )
+
+
+def _derive(derivation: str, source: str) -> str:
+    parent = source.startswith("Parent")
+    return DERIVATIONS[derivation](_source_expr(source), parent)
 
 
 def insert_sql(event_id: int, source: str = "env") -> str:

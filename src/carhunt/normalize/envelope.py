@@ -13,6 +13,8 @@ no known shape, so that such records are counted, never dropped.
 
 from __future__ import annotations
 
+import re
+
 from carhunt.model.mapping import event_data_fields
 from carhunt.normalize.dialects import (
     DIALECTS,
@@ -94,22 +96,59 @@ def _dialect_select(dialect: JsonDialect) -> str:
     )
 
 
+_PAYLOAD_CALL = re.compile(r"json_(exists|extract_string)\(payload, '((?:[^']|'')*)'\)")
+
+
+def _probed_detection() -> tuple[list[str], list[tuple[str, str]]]:
+    """Return the JSON paths the detect conditions read, and the conditions over a probe.
+
+    Each ``json_exists(payload, path)`` and ``json_extract_string(payload, path)``
+    of a condition becomes a lookup in ``probe``, the list that one
+    ``json_extract`` call returns for all those paths. A record's JSON is then
+    parsed once for every condition instead of once per call. ``json_extract``
+    returns SQL NULL only for a missing path (a JSON null comes back as the text
+    ``null``), so ``probe[i] IS NOT NULL`` is exactly ``json_exists``.
+    """
+    paths: list[str] = []
+    conditions: list[tuple[str, str]] = []
+
+    def lookup(match: re.Match[str]) -> str:
+        path = match.group(2).replace("''", "'")
+        if path not in paths:
+            paths.append(path)
+        element = f"probe[{paths.index(path) + 1}]"
+        if match.group(1) == "exists":
+            return f"({element} IS NOT NULL)"
+        return f"json_extract_string({element}, '$')"
+
+    for dialect in DIALECTS:
+        conditions.append((dialect.name, _PAYLOAD_CALL.sub(lookup, dialect.detect)))
+    return paths, conditions
+
+
 def envelope_sql(source: str = "batch") -> str:
     """Return the query that turns raw records in ``source`` into envelope rows."""
-    detect = " ".join(
-        f"WHEN {dialect.detect} THEN {_literal(dialect.name)}" for dialect in DIALECTS
-    )
-    # keys: the top-level key names of a JSON object, read once per record so
-    # that dialect detection tests them without parsing the text again.
+    paths, conditions = _probed_detection()
+    detect = " ".join(f"WHEN {condition} THEN {_literal(name)}" for name, condition in conditions)
+    path_list = ", ".join(_literal(path) for path in paths)
+    # keys, the top-level key names, and probe, the values at every path that a
+    # detect condition reads, take one parse each; try() turns the error that
+    # text which is not JSON raises into NULL, so no json_valid() parse is needed.
+    # Valid JSON is an object exactly when its first non-blank character is "{",
+    # a test that needs no parse at all.
     keyed = (
         "keyed AS (SELECT source_id, ref, payload, CASE "
-        f"WHEN payload IS NULL OR NOT json_valid(payload) THEN '{INVALID}' "
-        f"WHEN json_type(payload) <> 'OBJECT' THEN '{UNKNOWN}' END AS verdict, "
-        "CASE WHEN verdict IS NULL THEN json_keys(payload) END AS keys "
+        f"WHEN payload IS NULL OR try(json_keys(payload)) IS NULL THEN '{INVALID}' "
+        f"WHEN NOT starts_with(ltrim(payload, ' \t\n\r'), '{{') THEN '{UNKNOWN}' "
+        "END AS verdict, "
+        "CASE WHEN verdict IS NULL THEN json_keys(payload) END AS keys, "
+        f"CASE WHEN verdict IS NULL THEN json_extract(payload, [{path_list}]) END AS probe "
         f"FROM {source})"
     )
+    # MATERIALIZED: every dialect's branch of the UNION below reads typed; inlined,
+    # each branch would parse and detect every record again (three times slower).
     typed = (
-        f"{keyed}, typed AS (SELECT source_id, ref, payload, CASE "
+        f"{keyed}, typed AS MATERIALIZED (SELECT source_id, ref, payload, CASE "
         f"WHEN verdict IS NOT NULL THEN verdict "
         f"{detect} ELSE '{UNKNOWN}' END AS dialect FROM keyed)"
     )

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, BinaryIO, ClassVar
 
 import pyarrow as pa
@@ -84,6 +84,15 @@ class BatchBuilder:
         if len(self.refs) >= self.size:
             return self.flush()
         return None
+
+    def extend(self, refs: Sequence[str], payloads: Sequence[str | None]) -> Iterator[pa.Table]:
+        """Add many records at once; yield a table whenever the batch is full."""
+        self.refs.extend(refs)
+        self.payloads.extend(payloads)
+        if len(self.refs) >= self.size:
+            table = self.flush()
+            if table is not None:
+                yield table
 
     def flush(self) -> pa.Table | None:
         if not self.refs:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +39,40 @@ def create_table_sql(table: car.ObjectAction) -> str:
     return f"CREATE TABLE IF NOT EXISTS {quote(table.table)} ({columns})"
 
 
+@dataclass
+class PassTally:
+    """What one normalization pass did with its records, to add to the run account."""
+
+    normalized: Counter[str] = field(default_factory=Counter)
+    not_sysmon: int = 0
+    skipped: list[tuple[str, int, list[tuple[int, str]]]] = field(default_factory=list)
+    """(reason, count, example (source id, ref) pairs) of skipped records."""
+    flags: Counter[str] = field(default_factory=Counter)
+    present: set[int] = field(default_factory=set)
+    """Mapped Sysmon event ids in the pass."""
+
+    def skip(
+        self, cursor: duckdb.DuckDBPyConnection, reason: str, count: int, where: str
+    ) -> None:
+        rows = cursor.execute(
+            f"SELECT source_id, ref FROM env WHERE {where} LIMIT {EXAMPLE_LIMIT}"
+        ).fetchall()
+        self.skipped.append((reason, count, [(int(r[0]), str(r[1])) for r in rows]))
+
+    def apply(self, account: RunAccount) -> None:
+        """Add the counts to the account; its error policy sees each skipped record here."""
+        for reason, count, examples in self.skipped:
+            found = [
+                (account.sources.get(source_id) or Source(source_id, f"source {source_id}"), ref)
+                for source_id, ref in examples
+            ]
+            account.skip_records(reason, count, found)
+        account.read += self.not_sysmon + sum(self.normalized.values())
+        account.not_sysmon += self.not_sysmon
+        account.normalized.update(self.normalized)
+        account.flags.update({k: v for k, v in self.flags.items() if v})
+
+
 class Store:
     """A DuckDB database holding the CAR tables and the list of ingested sources.
 
@@ -64,9 +100,13 @@ class Store:
             "path VARCHAR, member VARCHAR, format VARCHAR, sha256 VARCHAR)"
         )
         self._envelope = envelope_sql("batch")
+        # Normalization runs on its own cursor (a connection of its own to the same
+        # database), so it may run in a background thread beside this connection.
+        self._cursor = self.con.cursor()
         self._inserts = {event_id: insert_sql(event_id) for event_id in EVENT_TABLES}
 
     def close(self) -> None:
+        self._cursor.close()
         self.con.close()
 
     def next_source_id(self) -> int:
@@ -100,61 +140,55 @@ class Store:
 
     def ingest(self, batch: pa.Table, account: RunAccount) -> None:
         """Normalize one raw batch into the CAR tables and count every record."""
-        self.con.register("batch", batch)
-        try:
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE env AS {self._envelope}")
-        finally:
-            self.con.unregister("batch")
-        present = self._count(account)
-        for event_id in present:
-            self.con.execute(self._inserts[event_id])
+        self.normalize(batch).apply(account)
 
-    def _count(self, account: RunAccount) -> set[int]:
-        """Count the envelope rows by outcome; return the mapped event ids present."""
-        present: set[int] = set()
-        rows = self.con.execute(
+    def normalize(self, batch: pa.Table) -> PassTally:
+        """Normalize one raw batch into the CAR tables; return its counts for the account.
+
+        Runs on the store's own cursor, so a background thread may call it while
+        this thread registers sources; the caller applies the tally to the run
+        account in its own thread (see :class:`carhunt.ingest.PassQueue`).
+        """
+        cursor = self._cursor
+        cursor.register("batch", batch)
+        try:
+            cursor.execute(f"CREATE OR REPLACE TEMP TABLE env AS {self._envelope}")
+        finally:
+            cursor.unregister("batch")
+        tally = self._tally(cursor)
+        for event_id in sorted(tally.present):
+            cursor.execute(self._inserts[event_id])
+        return tally
+
+    def _tally(self, cursor: duckdb.DuckDBPyConnection) -> PassTally:
+        """Count the envelope rows by outcome, with example refs of skipped ones."""
+        tally = PassTally()
+        rows = cursor.execute(
             "SELECT dialect, is_sysmon, event_id, count(*) FROM env GROUP BY ALL"
         ).fetchall()
         for dialect, is_sysmon, event_id, count in rows:
             if dialect == INVALID:
-                self._skip(account, "invalid_json", count, f"dialect = '{INVALID}'")
+                tally.skip(cursor, "invalid_json", count, f"dialect = '{INVALID}'")
             elif dialect == UNKNOWN:
-                self._skip(account, "unrecognized_record", count, f"dialect = '{UNKNOWN}'")
+                tally.skip(cursor, "unrecognized_record", count, f"dialect = '{UNKNOWN}'")
             elif not is_sysmon:
-                account.read += count
-                account.not_sysmon += count
+                tally.not_sysmon += count
             elif event_id is None:
-                self._skip(account, "missing_event_id", count, "is_sysmon AND event_id IS NULL")
+                tally.skip(cursor, "missing_event_id", count, "is_sysmon AND event_id IS NULL")
             elif event_id not in EVENT_TABLES:
                 # Recognized Sysmon events that CAR's Sysmon 3.2 model has no table for.
-                account.read += count
-                account.normalized[UNMAPPED_SYSMON] += count
+                tally.normalized[UNMAPPED_SYSMON] += count
             else:
-                account.read += count
-                account.normalized[EVENT_TABLES[event_id]] += count
-                present.add(event_id)
-        transport = self.con.execute(
-            "SELECT count(*) FROM env WHERE is_sysmon AND \"UtcTime\" IS NULL "
-            "AND transport_time IS NOT NULL"
+                tally.normalized[EVENT_TABLES[event_id]] += count
+                tally.present.add(event_id)
+        flags = cursor.execute(
+            "SELECT count(*) FILTER (WHERE \"UtcTime\" IS NULL AND transport_time IS NOT NULL), "
+            "count(*) FILTER (WHERE host_unknown) FROM env WHERE is_sysmon"
         ).fetchone()
-        if transport and transport[0]:
-            account.flags["time_from_transport"] += int(transport[0])
-        hostless = self.con.execute(
-            "SELECT count(*) FROM env WHERE is_sysmon AND host_unknown"
-        ).fetchone()
-        if hostless and hostless[0]:
-            account.flags["host_unknown"] += int(hostless[0])
-        return present
-
-    def _skip(self, account: RunAccount, reason: str, count: int, where: str) -> None:
-        rows = self.con.execute(
-            f"SELECT source_id, ref FROM env WHERE {where} LIMIT {EXAMPLE_LIMIT}"
-        ).fetchall()
-        found = []
-        for source_id, ref in rows:
-            source = account.sources.get(int(source_id))
-            found.append((source or Source(int(source_id), f"source {source_id}"), str(ref)))
-        account.skip_records(reason, count, found)
+        if flags is not None:
+            tally.flags["time_from_transport"] += int(flags[0] or 0)
+            tally.flags["host_unknown"] += int(flags[1] or 0)
+        return tally
 
     def finalize(self, orientation: FlowOrientation = FlowOrientation.AUTO) -> None:
         """Fill derived users and orient flows over everything loaded so far."""
