@@ -73,6 +73,8 @@ def templates(corpus: Path) -> list[dict[str, Any]]:
     for path in sorted((corpus / TEMPLATE_FOLDER).rglob("*.evtx")):
         try:
             for record in evtx.PyEvtxParser(str(path)).records_json():
+                if record is None:
+                    continue
                 event = json.loads(record["data"])
                 system = event.get("Event", {}).get("System", {})
                 provider = system.get("Provider", {}).get("#attributes", {}).get("Name")

@@ -27,9 +27,9 @@ from carhunt.account import RunAccount
 from carhunt.analytics.base import Reading, render
 from carhunt.engines.duckdb import DuckDBEngine
 from carhunt.hits import hits_from_table
-from carhunt.pipeline import FILE_STORE_MEMORY_LIMIT, HuntOptions, ingest, selected_analytics
-from carhunt.readers.inputs import choose_reader, expand
-from carhunt.store.duckdb_store import Store, StoreSettings
+from carhunt.pipeline import DEFAULT_MEMORY_LIMIT, HuntOptions, ingest, selected_analytics
+from carhunt.readers.inputs import iter_inputs
+from carhunt.store.duckdb_store import Store
 
 # Comparable EQL queries over the pyevtx-rs JSON of the same records, one per
 # carhunt analytic that a single-event EQL query can express. Each matches the
@@ -99,12 +99,8 @@ def floor(folder: Path, workers: int) -> None:
 def ingest_only(folder: Path, db: Path) -> None:
     """Read and normalize the inputs into a DuckDB file, with no analytic."""
     account = RunAccount()
-    inputs = [
-        item for path in expand([str(folder)], account)
-        if (item := choose_reader(path, account)) is not None
-    ]
-    settings = StoreSettings(memory_limit=FILE_STORE_MEMORY_LIMIT)
-    store = Store(db, settings=settings)
+    inputs = iter_inputs([str(folder)], account)
+    store = Store(db, memory_limit=DEFAULT_MEMORY_LIMIT)
     try:
         ingest(store, inputs, account, HuntOptions())
     finally:
@@ -114,7 +110,7 @@ def ingest_only(folder: Path, db: Path) -> None:
 
 def analytics_only(db: Path) -> None:
     """Run every analytic over a persisted store and time each one."""
-    store = Store(db, settings=StoreSettings(memory_limit=FILE_STORE_MEMORY_LIMIT))
+    store = Store(db, memory_limit=DEFAULT_MEMORY_LIMIT)
     engine = DuckDBEngine(store)
     sources = store.sources()
     seconds: dict[str, float] = {}

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from carhunt.account import RunAccount, Source
-from carhunt.readers import detect
+from carhunt.readers import detect, jsonl
 from carhunt.readers.jsonl import JsonLinesReader
 
 
@@ -57,3 +62,71 @@ def test_long_file_spans_read_chunks(tmp_path: Path) -> None:
 def test_pretty_printed_document_is_not_json_lines() -> None:
     assert JsonLinesReader.sniff(b'{\n  "_source": {}\n}') is False
     assert JsonLinesReader.sniff(b'{"a": 1}\n') is True
+
+
+def _both_paths(data: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[list[object], list[object]]:
+    """Read bytes with the Arrow line splitter and with the Python line loop."""
+    monkeypatch.setattr(jsonl, "BLOCK_SIZE", 7)
+    source = Source(1, "x.jsonl", "member.jsonl")
+    fast = [
+        row
+        for batch in JsonLinesReader().read(io.BytesIO(data), source, RunAccount())
+        for row in batch.to_pylist()
+    ]
+    blocks = [data.decode("utf-8")]
+    reader = JsonLinesReader()
+    slow = [
+        row
+        for batch in reader._text_batches(blocks, source, RunAccount(), 0)
+        for row in batch.to_pylist()
+    ]
+    return fast, slow
+
+
+@given(
+    lines=st.lists(
+        st.sampled_from(['{"a": 1}', "", "  ", '{"b": "é"}', "x", " {}\t", "\r"]), max_size=30
+    ),
+    trailing=st.booleans(),
+)
+@settings(max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_arrow_lines_equal_python_lines(
+    lines: list[str], trailing: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = "\n".join(lines).encode() + (b"\n" if trailing else b"")
+    fast, slow = _both_paths(data, monkeypatch)
+    assert fast == slow
+
+
+def test_lines_across_small_blocks_keep_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(jsonl, "BLOCK_SIZE", 5)
+    path = tmp_path / "small.jsonl"
+    path.write_bytes(b'{"first": 1}\n\n{"second": 2}\n{"third": 3}')
+    rows, _ = read_lines(path)
+    assert [r["ref"] for r in rows] == ["line:1", "line:3", "line:4"]
+    assert rows[2]["payload"] == '{"third": 3}'
+
+
+def test_windows_1252_in_a_later_block_keeps_earlier_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(jsonl, "BLOCK_SIZE", 16)
+    path = tmp_path / "late.jsonl"
+    text = '{"a": "é"}\n{"b": 2}\n{"c": 3}\n{"Product": "Microsoft®"}\n{"d": 4}\n'
+    path.write_bytes(text.encode("utf-8")[:28] + text[26:].encode("cp1252"))
+    rows, account = read_lines(path)
+    assert [r["ref"] for r in rows] == [f"line:{n}" for n in range(1, 6)]
+    assert rows[0]["payload"] == '{"a": "é"}'
+    assert rows[3]["payload"] == '{"Product": "Microsoft®"}'
+    assert account.warnings == {"decoded_as_windows_1252": 1}
+
+
+def test_lone_surrogate_escape_is_repaired_on_the_arrow_path(tmp_path: Path) -> None:
+    path = tmp_path / "surrogate.jsonl"
+    path.write_bytes(b'{"Image": "a\\udc80b"}\n{"Image": "ok"}\n')
+    rows, account = read_lines(path)
+    assert rows[0]["payload"] == '{"Image": "a\ufffdb"}'
+    assert rows[1]["payload"] == '{"Image": "ok"}'
+    assert account.warnings["invalid_utf16"] == 1

@@ -30,8 +30,8 @@ from carhunt.store.duckdb_store import PassTally, Store
 
 PASS_ROWS = 40_000
 """Raw records normalized in one pass. A pass costs about 60 ms of planning, so
-this spreads it over the records; a pass of EVTX records holds about 50 MB of
-JSON text, and at most :data:`PASSES_IN_FLIGHT` passes are held at once."""
+larger passes spread that cost over more records. A pass of EVTX records contains
+about 50 MB of JSON text, and at most :data:`PASSES_IN_FLIGHT` passes exist at once."""
 
 PASSES_IN_FLIGHT = 2
 """Passes queued for or being normalized: one running, one ready behind it."""
@@ -56,9 +56,9 @@ class Progress(Protocol):
 class PassQueue:
     """Collects raw batches into passes and normalizes them in a background thread.
 
-    Use it as a context manager: leaving the block normally normalizes what is
-    left and waits for every pass; leaving it on an error waits for the running
-    pass only, so the store is never closed under a running query.
+    Use it as a context manager. Leaving the block normally normalizes what is
+    left and waits for every pass. Leaving it on an error cancels the queued pass
+    and waits for the running one, so the store is never closed under a query.
     """
 
     def __init__(self, store: Store, account: RunAccount, rows: int = PASS_ROWS) -> None:

@@ -27,6 +27,13 @@ from carhunt.store.duckdb_store import Store
 
 log = logging.getLogger(__name__)
 
+DEFAULT_MEMORY_LIMIT = "512MB"
+"""DuckDB's memory limit for a hunt's store, unless --memory-limit says otherwise.
+
+Beyond it the CAR tables and the analytics' joins spill to disk, so a hunt over
+any input size stays near this plus the readers' batches (about 300 MB): under
+1 GiB, as measured in benchmarks/RESULTS.md."""
+
 HASH_BLOCK = 1024 * 1024
 
 
@@ -44,6 +51,8 @@ class HuntOptions:
     db_path: Path | None = None
     input_format: str | None = None
     threads: int | None = None
+    memory_limit: str | None = DEFAULT_MEMORY_LIMIT
+    """DuckDB memory limit of the store (such as ``2GB``); None leaves DuckDB's default."""
     collect_context: bool = False
     """Also collect evidence events, process trees and data coverage for reports."""
     now: dt.datetime | None = None
@@ -216,6 +225,8 @@ def hunt(
         )
     account = RunAccount(policy=options.on_error)
     items = iter_inputs(paths, account, options.input_format, options.limits)
+    if progress is not None:
+        progress.start(None)
     history = open_history(options, account) if options.baseline is not None else None
     try:
         history_engine = DuckDBEngine(history) if history is not None else None
@@ -260,10 +271,10 @@ def open_history(options: HuntOptions, account: RunAccount) -> Store:
     if not path.exists():
         raise InputError(str(path), "baseline history not found: check the path")
     if path.is_file() and is_duckdb_file(path):
-        return Store(path, threads=options.threads)
+        return Store(path, threads=options.threads, memory_limit=options.memory_limit)
     history_account = RunAccount()
     items = iter_inputs([str(path)], history_account, options.input_format, options.limits)
-    store = Store(None, threads=options.threads)
+    store = Store(None, threads=options.threads, memory_limit=options.memory_limit)
     ingest(store, items, history_account, options)
     account.failures.extend(history_account.failures)
     log.info("baseline history %s: %s", path, history_account.summary_line())
@@ -298,7 +309,7 @@ def _hunt_one(
 ) -> DataSetResult:
     # Per-file data sets are analysed one by one, so they never share a --db store.
     db_path = None if options.per_file else options.db_path
-    store = Store(db_path, threads=options.threads)
+    store = Store(db_path, threads=options.threads, memory_limit=options.memory_limit)
     try:
         ingest(store, inputs, account, options, progress)
         if progress is not None:

@@ -14,11 +14,13 @@ from carhunt.analytics.base import Reading
 from carhunt.analytics.baseline import parse_now
 from carhunt.analytics.config import load_parameters
 from carhunt.cli.main import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL, EXIT_WARNINGS
+from carhunt.cli.progress import ProgressBar
+from carhunt.cli.progress import wanted as progress_wanted
 from carhunt.demo import capture_path
 from carhunt.engines import ENGINES
 from carhunt.errors import BadInputError
 from carhunt.normalize.finalize import FlowOrientation
-from carhunt.pipeline import HuntOptions, HuntResult
+from carhunt.pipeline import DEFAULT_MEMORY_LIMIT, HuntOptions, HuntResult
 from carhunt.pipeline import hunt as run_hunt
 from carhunt.readers import READERS
 from carhunt.readers.containers import InputLimits
@@ -129,6 +131,9 @@ def _write_files(result: HuntResult, files: dict[Path, type[OutputFormat]]) -> N
 @click.option("--engine", type=click.Choice(ENGINES.names()), default="duckdb",
               show_default=True,
               help="Engine that runs the analytics; spark needs --parquet.")
+@click.option("--memory-limit", metavar="SIZE", default=DEFAULT_MEMORY_LIMIT, show_default=True,
+              help="Memory the store may hold, such as 2GB; beyond it, tables and queries "
+                   "spill to a temporary folder (or beside the --db file).")
 @click.option("--master", metavar="URL",
               help="Spark master URL or Spark Connect address sc://host:port. Default: the "
                    "master spark-submit or spark-defaults.conf sets, else local[*].")
@@ -158,6 +163,7 @@ def hunt(
     parquet_path: Path | None,
     engine: str,
     master: str | None,
+    memory_limit: str,
 ) -> int:
     """Hunt through Sysmon logs in PATHS (files, folders, archives, or - for standard input).
 
@@ -208,9 +214,10 @@ def hunt(
         parquet_path=parquet_path,
         engine=engine,
         master=master,
+        memory_limit=memory_limit,
     )
     try:
-        result = run_hunt(inputs, options)
+        result = _run_with_progress(inputs, options)
     except BadInputError as error:
         # The account up to the failure is still worth a report.
         if report_json is not None and isinstance(error.account, RunAccount):
@@ -223,6 +230,16 @@ def hunt(
     _write_files(result, files)
     _print_account(result)
     return _exit_code(result)
+
+
+def _run_with_progress(inputs: list[str], options: HuntOptions) -> HuntResult:
+    """Run the hunt, with a progress bar on standard error when it is a terminal."""
+    context = click.get_current_context(silent=True)
+    quiet = bool(context is not None and (context.find_root().obj or {}).get("quiet"))
+    if not progress_wanted(quiet):
+        return run_hunt(inputs, options)
+    with ProgressBar() as bar:
+        return run_hunt(inputs, options, bar)
 
 
 def _write_report(account: RunAccount, path: Path) -> None:

@@ -22,7 +22,8 @@ def wanted(quiet: bool, stream: TextIO | None = None) -> bool:
 class ProgressBar:
     """Shows files read, records read, records per second and elapsed time.
 
-    Implements :class:`carhunt.ingest.Progress`. Use it as a context manager so the
+    Implements :class:`carhunt.ingest.Progress`. Inputs are found as they are read, so
+    the number of files is counted, not known in advance. Use it as a context manager so the
     bar is removed from the terminal when the run ends, even on an error.
     """
 
@@ -31,7 +32,7 @@ class ProgressBar:
         self._bar = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
-            TextColumn("{task.completed}/{task.total} files"),
+            TextColumn("{task.completed} files"),
             TextColumn("{task.fields[records]:,} records"),
             TextColumn("{task.fields[rate]:,.0f} records/s"),
             TimeElapsedColumn(),
@@ -55,7 +56,7 @@ class ProgressBar:
     ) -> None:
         self._bar.stop()
 
-    def start(self, files: int) -> None:
+    def start(self, files: int | None) -> None:
         self._started = time.monotonic()
         self._task = self._bar.add_task("reading", total=files, records=0, rate=0.0)
 

@@ -9,15 +9,17 @@ carry an event as XML (Azure Syslog rows, Splunk exports) are expanded by
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from carhunt.account import RunAccount, Source
-from carhunt.readers.base import BatchBuilder, Reader
+from carhunt.readers.base import RAW_SCHEMA, BatchBuilder, Reader, repair_surrogate_escapes
 from carhunt.readers.embedded import expand_embedded_xml
-from carhunt.readers.text import decode_head, iter_text
+from carhunt.readers.text import BLOCK_SIZE, decode_head, iter_text, sniff_encoding
 
 
 class JsonLinesReader(Reader):
@@ -42,10 +44,45 @@ class JsonLinesReader(Reader):
     def _batches(
         self, stream: BinaryIO, source: Source, account: RunAccount
     ) -> Iterator[pa.Table]:
-        batch = BatchBuilder(source, account)
+        """Cut UTF-8 input into lines with Arrow; other text goes line by line in Python."""
+        data = stream.read(BLOCK_SIZE)
+        encoding, skip = sniff_encoding(data)
+        if encoding != "utf-8":
+            yield from self._text_batches(
+                iter_text(stream, account, first=data), source, account, 0
+            )
+            return
+        data = data[skip:]
+        pending = b""
         line_number = 0
+        while data or pending:
+            block = pending + data
+            cut = block.rfind(b"\n") + 1 if data else len(block)
+            if cut == 0:
+                pending = block
+                data = stream.read(BLOCK_SIZE)
+                continue
+            body, pending = block[:cut], block[cut:]
+            lines = _split_lines(body, ends_with_newline=bool(data))
+            if lines is None:
+                # Not UTF-8: this block and the rest are read as Windows-1252,
+                # as the text readers do.
+                account.warn("decoded_as_windows_1252")
+                rest = _cp1252_blocks(body + pending, stream)
+                yield from self._text_batches(rest, source, account, line_number)
+                return
+            table = _lines_table(lines, line_number, source, account)
+            line_number += len(lines)
+            if table is not None:
+                yield table
+            data = stream.read(BLOCK_SIZE) if data else b""
+
+    def _text_batches(
+        self, blocks: Iterable[str], source: Source, account: RunAccount, line_number: int
+    ) -> Iterator[pa.Table]:
+        batch = BatchBuilder(source, account)
         pending = ""
-        for block in iter_text(stream, account):
+        for block in blocks:
             lines = (pending + block).split("\n")
             pending = lines.pop()
             for line in lines:
@@ -67,3 +104,43 @@ class JsonLinesReader(Reader):
         if not line:
             return None
         return batch.add(batch.source.ref(f"line:{line_number}"), line)
+
+
+def _split_lines(body: bytes, ends_with_newline: bool) -> pa.Array | None:
+    """Return the lines of a block as Arrow text, or None when it is not UTF-8."""
+    parts = pc.split_pattern(pa.array([body], pa.binary()), b"\n").flatten()
+    if ends_with_newline:
+        parts = parts.slice(0, len(parts) - 1)
+    try:
+        return parts.cast(pa.string())
+    except pa.ArrowInvalid:
+        return None
+
+
+def _lines_table(
+    lines: pa.Array, line_number: int, source: Source, account: RunAccount
+) -> pa.Table | None:
+    """Return the raw batch of a block's lines; blank lines are left out."""
+    stripped = pc.utf8_trim_whitespace(lines)
+    numbers = pa.array(np.arange(line_number + 1, line_number + 1 + len(lines), dtype=np.int64))
+    keep = pc.greater(pc.binary_length(stripped), 0)
+    payloads = stripped.filter(keep)
+    if not len(payloads):
+        return None
+    refs = pc.binary_join_element_wise(
+        source.ref("line:"), numbers.filter(keep).cast(pa.string()), ""
+    )
+    return pa.table(
+        {
+            "source_id": pa.array(np.full(len(payloads), source.source_id, dtype=np.int32)),
+            "ref": refs,
+            "payload": repair_surrogate_escapes(payloads, account),
+        },
+        schema=RAW_SCHEMA,
+    )
+
+
+def _cp1252_blocks(start: bytes, stream: BinaryIO) -> Iterator[str]:
+    yield start.decode("cp1252", errors="replace")
+    while block := stream.read(BLOCK_SIZE):
+        yield block.decode("cp1252", errors="replace")

@@ -42,9 +42,12 @@ def decode_head(head: bytes) -> str:
     return head[skip:].decode(encoding, errors="replace")
 
 
-def iter_text(stream: BinaryIO, account: RunAccount, block_size: int = BLOCK_SIZE) -> Iterator[str]:
-    """Yield the decoded text of a stream in blocks."""
-    first = stream.read(block_size)
+def iter_text(
+    stream: BinaryIO, account: RunAccount, block_size: int = BLOCK_SIZE, first: bytes | None = None
+) -> Iterator[str]:
+    """Yield the decoded text of a stream in blocks; ``first`` is its first block, if read."""
+    if first is None:
+        first = stream.read(block_size)
     encoding, skip = sniff_encoding(first)
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     fallback = False

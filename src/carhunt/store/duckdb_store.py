@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +14,7 @@ import duckdb.func
 import pyarrow as pa
 
 from carhunt.account import UNMAPPED_SYSMON, RunAccount, Source
-from carhunt.errors import StoreError
+from carhunt.errors import StoreError, UsageError
 from carhunt.model import car
 from carhunt.model.mapping import EVENT_TABLES
 from carhunt.normalize.car_sql import insert_sql
@@ -80,16 +81,27 @@ class Store:
     later run opens with ``--db`` and queries without parsing again.
     """
 
-    def __init__(self, path: str | Path | None = None, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        threads: int | None = None,
+        memory_limit: str | None = None,
+    ) -> None:
         database = ":memory:" if path is None else str(path)
         try:
             self.con = duckdb.connect(database)
         except duckdb.Error as error:
             raise StoreError(f"cannot open DuckDB store {database}: {error}") from error
+        self._spill: tempfile.TemporaryDirectory[str] | None = None
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         # DuckDB draws its own progress bar on long queries; the CLI draws one already.
         self.con.execute("SET enable_progress_bar = false")
+        # Rows of a CAR table have no order anyway; without keeping it, DuckDB
+        # streams large INSERT ... SELECT statements in less memory.
+        self.con.execute("SET preserve_insertion_order = false")
+        if memory_limit:
+            self._limit_memory(memory_limit, in_memory=path is None)
         self.con.create_function(
             "carhunt_ip", canonical_ip_array, ["VARCHAR"], "VARCHAR", type=duckdb.func.ARROW
         )
@@ -105,14 +117,30 @@ class Store:
         self._cursor = self.con.cursor()
         self._inserts = {event_id: insert_sql(event_id) for event_id in EVENT_TABLES}
 
+    def _limit_memory(self, limit: str, in_memory: bool) -> None:
+        """Bound DuckDB's memory; beyond the limit, tables and operators spill to disk.
+
+        An in-memory store spills to a temporary folder of its own (DuckDB would
+        use ``.tmp`` in the working directory); a file store spills beside its file.
+        """
+        try:
+            self.con.execute("SET memory_limit = ?", [limit])
+        except duckdb.Error as error:
+            raise UsageError(f"invalid memory limit {limit!r}: {error}") from error
+        if in_memory:
+            self._spill = tempfile.TemporaryDirectory(prefix="carhunt-spill-")
+            self.con.execute("SET temp_directory = ?", [self._spill.name])
+
     def close(self) -> None:
         self._cursor.close()
         self.con.close()
+        if self._spill is not None:
+            self._spill.cleanup()
 
     def next_source_id(self) -> int:
-        row = self.con.execute(f"SELECT coalesce(max(source_id), 0) FROM {SOURCES_TABLE}")
-        value = row.fetchone()
-        return int(value[0]) + 1 if value else 1
+        # fetchall() throughout: DuckDB rejects the next statement while a result is unread.
+        rows = self.con.execute(f"SELECT coalesce(max(source_id), 0) FROM {SOURCES_TABLE}")
+        return int(rows.fetchall()[0][0]) + 1
 
     def add_source(self, source: Source) -> None:
         self.con.execute(
@@ -126,8 +154,8 @@ class Store:
             f"SELECT count(*) FROM {SOURCES_TABLE} WHERE sha256 = ? "
             "AND member IS NOT DISTINCT FROM ?",
             [sha256, member],
-        ).fetchone()
-        return bool(row and row[0])
+        ).fetchall()
+        return bool(row and row[0][0])
 
     def sources(self) -> dict[int, Source]:
         rows = self.con.execute(
@@ -184,10 +212,11 @@ class Store:
         flags = cursor.execute(
             "SELECT count(*) FILTER (WHERE \"UtcTime\" IS NULL AND transport_time IS NOT NULL), "
             "count(*) FILTER (WHERE host_unknown) FROM env WHERE is_sysmon"
-        ).fetchone()
-        if flags is not None:
-            tally.flags["time_from_transport"] += int(flags[0] or 0)
-            tally.flags["host_unknown"] += int(flags[1] or 0)
+        ).fetchall()
+        # fetchall(), not fetchone(): a result left unfinished blocks the cursor's next query.
+        for transport, hostless in flags:
+            tally.flags["time_from_transport"] += int(transport or 0)
+            tally.flags["host_unknown"] += int(hostless or 0)
         return tally
 
     def finalize(self, orientation: FlowOrientation = FlowOrientation.AUTO) -> None:
@@ -202,5 +231,5 @@ class Store:
         return relation.to_arrow_table()
 
     def count(self, table: str) -> int:
-        row = self.con.execute(f"SELECT count(*) FROM {quote(table)}").fetchone()
-        return int(row[0]) if row else 0
+        rows = self.con.execute(f"SELECT count(*) FROM {quote(table)}").fetchall()
+        return int(rows[0][0]) if rows else 0
