@@ -40,7 +40,7 @@ def events(count: int, first: int = 1) -> list[str]:
 def table_rows(store: Store, table: str) -> list[tuple[object, ...]]:
     return [
         tuple(row.values())
-        for row in store.query(f"SELECT * FROM {table} ORDER BY event_ref").to_pylist()
+        for row in store.query(f"SELECT * FROM {table} ORDER BY ALL").to_pylist()
     ]
 
 

@@ -2,9 +2,8 @@
 
 Reading holds the Python GIL (the reader loops, and pyevtx-rs hands records over
 one by one), while normalizing is DuckDB work, which releases it. So a
-:class:`PassQueue` runs the DuckDB side in one background thread: the readers fill
-the next pass while DuckDB normalizes the one before, and the two overlap on two
-cores.
+:class:`PassQueue` runs the DuckDB side in background threads: the readers fill
+the next pass while DuckDB normalizes the ones before.
 
 Raw batches are also joined, across files, into passes of at least
 :data:`PASS_ROWS` records: each pass pays a fixed cost of tens of milliseconds
@@ -33,8 +32,14 @@ PASS_ROWS = 40_000
 larger passes spread that cost over more records. A pass of EVTX records contains
 about 50 MB of JSON text, and at most :data:`PASSES_IN_FLIGHT` passes exist at once."""
 
-PASSES_IN_FLIGHT = 2
-"""Passes queued for or being normalized: one running, one ready behind it."""
+NORMALIZERS = 2
+"""Threads that normalize passes at once, each on its own DuckDB cursor.
+
+With two, DuckDB normalizes two passes while the readers fill the next, which
+keeps both cores of the benchmark machine busy (benchmarks/RESULTS.md)."""
+
+PASSES_IN_FLIGHT = NORMALIZERS + 1
+"""Passes queued for or being normalized: one per normalizer, and one ready behind."""
 
 
 class Progress(Protocol):
@@ -68,7 +73,9 @@ class PassQueue:
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
         self._running: deque[Future[PassTally]] = deque()
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="carhunt-normalize")
+        self._executor = ThreadPoolExecutor(
+            max_workers=NORMALIZERS, thread_name_prefix="carhunt-normalize"
+        )
 
     def __enter__(self) -> PassQueue:
         return self

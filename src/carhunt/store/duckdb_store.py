@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,9 +113,11 @@ class Store:
             "path VARCHAR, member VARCHAR, format VARCHAR, sha256 VARCHAR)"
         )
         self._envelope = envelope_sql("batch")
-        # Normalization runs on its own cursor (a connection of its own to the same
-        # database), so it may run in a background thread beside this connection.
-        self._cursor = self.con.cursor()
+        # Each thread normalizes on a cursor of its own (a connection to the same
+        # database), so passes may run in background threads beside this connection.
+        self._local = threading.local()
+        self._cursors: list[duckdb.DuckDBPyConnection] = []
+        self._cursors_lock = threading.Lock()
         self._inserts = {event_id: insert_sql(event_id) for event_id in EVENT_TABLES}
 
     def _limit_memory(self, limit: str, in_memory: bool) -> None:
@@ -132,7 +135,8 @@ class Store:
             self.con.execute("SET temp_directory = ?", [self._spill.name])
 
     def close(self) -> None:
-        self._cursor.close()
+        for cursor in self._cursors:
+            cursor.close()
         self.con.close()
         if self._spill is not None:
             self._spill.cleanup()
@@ -173,11 +177,12 @@ class Store:
     def normalize(self, batch: pa.Table) -> PassTally:
         """Normalize one raw batch into the CAR tables; return its counts for the account.
 
-        Runs on the store's own cursor, so a background thread may call it while
-        this thread registers sources; the caller applies the tally to the run
-        account in its own thread (see :class:`carhunt.ingest.PassQueue`).
+        Runs on a cursor of the calling thread, so background threads may call
+        it at once, beside this thread registering sources. The caller applies
+        the tally to the run account in its own thread (see
+        :class:`carhunt.ingest.PassQueue`).
         """
-        cursor = self._cursor
+        cursor = self._thread_cursor()
         cursor.register("batch", batch)
         try:
             cursor.execute(f"CREATE OR REPLACE TEMP TABLE env AS {self._envelope}")
@@ -187,6 +192,15 @@ class Store:
         for event_id in sorted(tally.present):
             cursor.execute(self._inserts[event_id])
         return tally
+
+    def _thread_cursor(self) -> duckdb.DuckDBPyConnection:
+        cursor: duckdb.DuckDBPyConnection | None = getattr(self._local, "cursor", None)
+        if cursor is None:
+            with self._cursors_lock:
+                cursor = self.con.cursor()
+                self._cursors.append(cursor)
+            self._local.cursor = cursor
+        return cursor
 
     def _tally(self, cursor: duckdb.DuckDBPyConnection) -> PassTally:
         """Count the envelope rows by outcome, with example refs of skipped ones."""
