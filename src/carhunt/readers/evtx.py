@@ -263,7 +263,7 @@ class EvtxAudit:
             return
         spots = scan_records(content)
         intact = [s for s in spots if not s.problem and s.record_id > 0]
-        recovered = yield from self._recover(content, intact)
+        recovered = yield from self._recover(content, self._recoverable(chunk, intact))
         self._count_losses(chunk, spots, intact, recovered)
 
     def _needs_scan(self, chunk: ChunkHeader, content: bytes) -> bool:
@@ -328,6 +328,22 @@ class EvtxAudit:
         absent = [i for i in chunk.claimed if i not in self.seen and i not in lost]
         if absent:
             self._count_absent(chunk, intact, absent)
+
+    def _recoverable(self, chunk: ChunkHeader, intact: list[RecordSpot]) -> list[RecordSpot]:
+        """Return the intact records worth recovering: current ones and true slack remnants.
+
+        A record inside the chunk's written area (before its free-space offset)
+        whose id the header does not claim is a current record with a damaged id,
+        not an older one. Recovering it would count the record twice: once under
+        the wrong id, and once as the claimed id that is missing.
+        """
+        if not chunk.claims:
+            return intact
+        scope = self._in_scope(chunk, intact)
+        return [
+            spot for spot in intact
+            if spot.record_id in scope or spot.offset >= chunk.free_space_offset
+        ]
 
     def _in_scope(self, chunk: ChunkHeader, intact: list[RecordSpot]) -> set[int]:
         """Return the ids of the records that belong to the chunk's current content.
