@@ -85,7 +85,7 @@ def test_small_batches_are_joined_into_passes(monkeypatch: pytest.MonkeyPatch) -
     store.close()
 
 
-def test_skip_under_fail_policy_raises_in_the_calling_thread() -> None:
+def test_fail_policy_raises_in_caller() -> None:
     store = Store()
     account = RunAccount(policy=ErrorPolicy.FAIL)
     source = Source(1, "bad.jsonl")
@@ -105,7 +105,7 @@ def test_hunt_reads_every_file_through_passes(tmp_path: Path) -> None:
     assert result.account.balanced
 
 
-def test_memory_limit_spills_to_a_folder_removed_on_close() -> None:
+def test_memory_limit_spill_folder() -> None:
     store = Store(memory_limit="64MB")
     assert store._spill is not None
     folder = Path(store._spill.name)

@@ -109,7 +109,7 @@ def test_lines_across_small_blocks_keep_numbers(
     assert rows[2]["payload"] == '{"third": 3}'
 
 
-def test_windows_1252_in_a_later_block_keeps_earlier_lines(
+def test_late_windows_1252_block(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(jsonl, "BLOCK_SIZE", 16)
@@ -123,7 +123,7 @@ def test_windows_1252_in_a_later_block_keeps_earlier_lines(
     assert account.warnings == {"decoded_as_windows_1252": 1}
 
 
-def test_lone_surrogate_escape_is_repaired_on_the_arrow_path(tmp_path: Path) -> None:
+def test_arrow_path_repairs_surrogates(tmp_path: Path) -> None:
     path = tmp_path / "surrogate.jsonl"
     path.write_bytes(b'{"Image": "a\\udc80b"}\n{"Image": "ok"}\n')
     rows, account = read_lines(path)

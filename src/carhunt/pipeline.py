@@ -28,7 +28,7 @@ from carhunt.store.duckdb_store import Store
 log = logging.getLogger(__name__)
 
 DEFAULT_MEMORY_LIMIT = "512MB"
-"""DuckDB's memory limit for a hunt's store, unless --memory-limit says otherwise.
+"""DuckDB's memory limit for a hunt's store, unless --memory-limit sets another.
 
 Beyond it the CAR tables and the analytics' joins spill to disk, so a hunt over
 any input size stays near this plus the readers' batches (about 300 MB): under
@@ -143,7 +143,7 @@ def ingest_file(
     """Read one input into the store; a failure mid-file is recorded, not raised.
 
     With ``passes`` the raw batches go to that queue, which normalizes them in
-    the background; without it each batch is normalized before the next is read.
+    the background. Without it, each batch is normalized before the next is read.
 
     An input whose content (SHA-256 of its file, with the archive member name) the
     store already contains is skipped with a warning, so that ingesting into a

@@ -131,11 +131,10 @@ def envelope_sql(source: str = "batch") -> str:
     paths, conditions = _probed_detection()
     detect = " ".join(f"WHEN {condition} THEN {_literal(name)}" for name, condition in conditions)
     path_list = ", ".join(_literal(path) for path in paths)
-    # keys, the top-level key names, and probe, the values at every path that a
-    # detect condition reads, take one parse each; try() turns the error that
-    # text which is not JSON raises into NULL, so no json_valid() parse is needed.
-    # Valid JSON is an object exactly when its first non-blank character is "{",
-    # a test that needs no parse at all.
+    # keys (the top-level key names) and probe (the values at every path that a
+    # detect condition reads) take one parse each. try() turns the error raised on
+    # text that is not JSON into NULL, so no json_valid() parse is needed. Valid
+    # JSON is an object exactly when its first non-blank character is "{".
     keyed = (
         "keyed AS (SELECT source_id, ref, payload, CASE "
         f"WHEN payload IS NULL OR try(json_keys(payload)) IS NULL THEN '{INVALID}' "

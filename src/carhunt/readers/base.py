@@ -135,8 +135,8 @@ class BatchBuilder:
 def repair_surrogate_escapes(array: pa.Array, account: RunAccount) -> pa.Array:
     """Return JSON texts with each unpaired surrogate escape replaced by U+FFFD.
 
-    One regex over the column finds the rare rows that may hold one; only those
-    are decoded and, where a lone surrogate is found, encoded again.
+    One regex over the column finds the rare rows that may contain one. Only
+    those rows are decoded, and encoded again where a lone surrogate is found.
     """
     suspects = pc.match_substring_regex(array, _SURROGATE_ESCAPE)
     if not pc.any(suspects).as_py():

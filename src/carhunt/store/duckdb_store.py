@@ -43,7 +43,7 @@ def create_table_sql(table: car.ObjectAction) -> str:
 
 @dataclass
 class PassTally:
-    """What one normalization pass did with its records, to add to the run account."""
+    """Counts of one normalization pass, to add to the run account."""
 
     normalized: Counter[str] = field(default_factory=Counter)
     not_sysmon: int = 0
@@ -62,7 +62,7 @@ class PassTally:
         self.skipped.append((reason, count, [(int(r[0]), str(r[1])) for r in rows]))
 
     def apply(self, account: RunAccount) -> None:
-        """Add the counts to the account; its error policy sees each skipped record here."""
+        """Add the counts to the account, whose error policy then applies to the skipped records."""
         for reason, count, examples in self.skipped:
             found = [
                 (account.sources.get(source_id) or Source(source_id, f"source {source_id}"), ref)
@@ -121,10 +121,10 @@ class Store:
         self._inserts = {event_id: insert_sql(event_id) for event_id in EVENT_TABLES}
 
     def _limit_memory(self, limit: str, in_memory: bool) -> None:
-        """Bound DuckDB's memory; beyond the limit, tables and operators spill to disk.
+        """Bound DuckDB's memory, beyond which tables and operators spill to disk.
 
-        An in-memory store spills to a temporary folder of its own (DuckDB would
-        use ``.tmp`` in the working directory); a file store spills beside its file.
+        An in-memory store spills to a temporary folder of its own, because DuckDB
+        would use ``.tmp`` in the working directory. A file store spills beside its file.
         """
         try:
             self.con.execute("SET memory_limit = ?", [limit])
