@@ -8,12 +8,18 @@ import pytest
 
 import report_scenario
 from carhunt import coverage as cov
+from carhunt.account import RunAccount
+from carhunt.analytics import load_analytics
+from carhunt.analytics.coverage import Readiness, analytic_coverage
 from carhunt.context import DataSetContext
+from carhunt.engines.duckdb import DuckDBEngine
 from carhunt.hits import Hit
 from carhunt.model import car
-from carhunt.pipeline import HuntOptions, HuntResult, hunt
+from carhunt.pipeline import HuntOptions, HuntResult, hunt, ingest
 from carhunt.process_tree import MAX_CHILDREN
-from sysmon import hunt_events, process
+from carhunt.readers.inputs import iter_inputs
+from carhunt.store.duckdb_store import Store
+from sysmon import hunt_events, process, write_events
 
 SYS32 = "C:\\Windows\\System32\\"
 
@@ -180,3 +186,26 @@ def test_host_spans(scenario: HuntResult) -> None:
     assert [(h.hostname, h.records) for h in context.hosts] == [("DC01", 1), ("WS01", 7)]
     assert str(context.hosts[1].first) == "2024-03-05 08:00:00"
     assert str(context.hosts[1].last) == "2024-03-05 09:15:30"
+
+
+def test_report_coverage_matches_analytics_command(tmp_path: Path) -> None:
+    # Process events only: analytics that read flows only for context stay partial.
+    events = [
+        process(1, SYS32 + "cmd.exe", SYS32 + "services.exe", pid=900, ParentProcessGuid=""),
+    ]
+    path = write_events(tmp_path / "events.jsonl", events)
+    store = Store()
+    try:
+        ingest(store, iter_inputs([str(path)], RunAccount()), RunAccount(), HuntOptions())
+        rows, filled = cov.field_counts(store)
+        command = analytic_coverage(load_analytics(), engine=DuckDBEngine(store))
+    finally:
+        store.close()
+    names = {Readiness.READY: cov.FULL, Readiness.PARTIAL: cov.PARTIAL,
+             Readiness.NO_EVENTS: cov.NONE}
+    assert command
+    for item in command:
+        report = cov.analytic_coverage(item.analytic, rows, filled)
+        assert item.readiness is not None
+        assert report.status == names[item.readiness], item.analytic.id
+        assert report.empty_tables == item.missing_tables, item.analytic.id

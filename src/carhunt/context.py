@@ -93,7 +93,9 @@ class DataSetContext:
     def analytic_coverage(self, results: Iterable[AnalyticResult]) -> list[cov.AnalyticCoverage]:
         """Return which of the analytics this data set can run, in the order given."""
         return [
-            cov.analytic_coverage(item.analytic, self.table_rows, self.field_counts)
+            cov.analytic_coverage(
+                item.analytic, self.table_rows, self.field_counts, item.reading
+            )
             for item in results
         ]
 

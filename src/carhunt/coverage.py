@@ -13,9 +13,10 @@ exactly what carhunt produces. Marks per (object/action, field):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from carhunt.analytics.base import Analytic
+from carhunt.analytics.base import Analytic, Reading
+from carhunt.analytics.coverage import Readiness, describe
 from carhunt.model import car
 from carhunt.model.mapping import MAPPING, MappingRow
 from carhunt.normalize.envelope import quote
@@ -95,9 +96,10 @@ def data_coverage(store: Store) -> list[ObjectCoverage]:
             table = car.BY_KEY[key]
             counted = [(a, n) for (a, n) in coverage.cells if a == action]
             selects = ", ".join(f"count({quote(name)})" for _, name in counted)
-            row = store.con.execute(
+            found = store.con.execute(
                 f"SELECT count(*){', ' + selects if selects else ''} FROM {table.table}"
-            ).fetchone()
+            ).fetchall()
+            row = found[0] if found else None
             total = int(row[0]) if row else 0
             coverage.records[action] = total
             for index, (cell_action, name) in enumerate(counted, start=1):
@@ -131,8 +133,9 @@ class AnalyticCoverage:
     """Whether a data set can feed an analytic: the CAR tables and fields it reads.
 
     ``full``: every table has records and every field is filled at least once.
-    ``partial``: every table has records, but some fields are never filled.
-    ``none``: a table the analytic reads has no records.
+    ``partial``: some fields are never filled, or a table read only for context
+    has no records.
+    ``none``: a table the analytic needs has no records.
     """
 
     analytic_id: str
@@ -150,31 +153,42 @@ def field_counts(store: Store) -> tuple[dict[str, int], dict[str, int]]:
     for table in car.OBJECT_ACTIONS:
         names = table.column_names
         counts = ", ".join(f"count({quote(name)})" for name in names)
-        row = store.con.execute(f"SELECT count(*), {counts} FROM {table.table}").fetchone()
-        values = [int(value) for value in row] if row else [0] * (len(names) + 1)
+        # fetchall(), not fetchone(): DuckDB rejects the next query while a result is unread.
+        found = store.con.execute(f"SELECT count(*), {counts} FROM {table.table}").fetchall()
+        values = [int(value) for value in found[0]] if found else [0] * (len(names) + 1)
         rows[table.table] = values[0]
         for name, value in zip(names, values[1:], strict=True):
             filled[f"{table.table}.{name}"] = value
     return rows, filled
 
 
+_STATUS = {Readiness.READY: FULL, Readiness.PARTIAL: PARTIAL, Readiness.NO_EVENTS: NONE}
+
+
 def analytic_coverage(
-    analytic: Analytic, table_rows: Mapping[str, int], filled: Mapping[str, int]
+    analytic: Analytic,
+    table_rows: Mapping[str, int],
+    filled: Mapping[str, int],
+    reading: Reading = Reading.RECOMMENDED,
 ) -> AnalyticCoverage:
-    """Return whether a data set with these counts can run an analytic."""
-    techniques = tuple(dict.fromkeys(t.id for t in analytic.techniques))
-    empty_tables = tuple(name for name in analytic.tables if not table_rows.get(name))
-    empty_fields = tuple(
-        name
-        for name in sorted(analytic.fields)
-        if table_rows.get(name.split(".", 1)[0]) and not filled.get(name)
+    """Return whether a data set with these counts can run an analytic.
+
+    The verdict is the one ``carhunt analytics PATH`` prints
+    (:class:`carhunt.analytics.coverage.Readiness`), from the same fields.
+    """
+    needs = describe(analytic, reading)
+    tables = sorted({name.split(".", 1)[0] for name in needs.fields})
+    item = replace(
+        needs,
+        records={table: int(table_rows.get(table, 0)) for table in tables},
+        empty_fields=tuple(name for name in needs.fields if not filled.get(name)),
     )
-    if empty_tables:
-        status = NONE
-    elif empty_fields:
-        status = PARTIAL
-    else:
-        status = FULL
+    techniques = tuple(dict.fromkeys(t.id for t in analytic.techniques))
+    status = _STATUS[item.readiness] if item.readiness is not None else NONE
+    # Fields of an empty table are not listed: the empty table already explains them.
+    empty_fields = tuple(
+        name for name in item.empty_fields if item.records.get(name.split(".", 1)[0])
+    )
     return AnalyticCoverage(
-        analytic.id, analytic.title, techniques, status, empty_tables, empty_fields
+        analytic.id, analytic.title, techniques, status, item.missing_tables, empty_fields
     )

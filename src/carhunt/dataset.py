@@ -23,7 +23,6 @@ from carhunt.engines import ENGINES
 from carhunt.engines.base import Engine, EngineSettings
 from carhunt.engines.duckdb import DuckDBEngine
 from carhunt.errors import CarhuntError
-from carhunt.hits import hits_from_table
 from carhunt.model import car
 from carhunt.normalize.envelope import quote
 from carhunt.normalize.finalize import FlowOrientation
@@ -196,9 +195,7 @@ def _run_batch(
                                      engine.dialect))
         for source_id in batch:
             rows = table.filter(pc.equal(table[SOURCE_COLUMN], source_id))
-            results[source_id].hits = hits_from_table(
-                analytic, options.reading, rows.drop_columns([SOURCE_COLUMN]), sources
-            )
+            results[source_id].keep_rows(rows.drop_columns([SOURCE_COLUMN]), sources)
     except CarhuntError:
         raise
     except Exception as error:

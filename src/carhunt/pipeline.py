@@ -90,7 +90,7 @@ class HuntResult:
 
     @property
     def hit_count(self) -> int:
-        return sum(len(r.hits) for d in self.datasets for r in d.results)
+        return sum(r.hit_count for d in self.datasets for r in d.results)
 
     @property
     def failed_analytics(self) -> list[str]:
@@ -113,8 +113,8 @@ class HuntResult:
         flagged: dict[str, int] = {}
         for dataset in self.datasets:
             for item in dataset.results:
-                if item.baseline is not None and item.baseline.incomplete and item.hits:
-                    flagged[item.analytic.id] = flagged.get(item.analytic.id, 0) + len(item.hits)
+                if item.baseline is not None and item.baseline.incomplete and item.hit_count:
+                    flagged[item.analytic.id] = flagged.get(item.analytic.id, 0) + item.hit_count
         if not flagged:
             return None
         total = sum(flagged.values())

@@ -4,10 +4,7 @@ whether a data set has them.
 The fields come from the queries themselves (:func:`carhunt.analytics.base.fields_read`),
 so the report cannot drift from what runs. A data set is checked by counting, per
 needed table, its records and the records where each needed field is filled.
-
-NOTE: carhunt.coverage.analytic_coverage makes the same judgement for the reports
-from all queries at once and without context tables, so the two can disagree on
-an analytic such as CAR-2014-11-004 when a data set has no network events.
+The reports judge a data set by the same rule (:func:`carhunt.coverage.analytic_coverage`).
 """
 
 from __future__ import annotations

@@ -8,6 +8,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import pyarrow as pa
+
 from carhunt.account import Source
 from carhunt.analytics.base import DIAGNOSTIC_COUNT, Analytic, Reading, render, render_query
 from carhunt.analytics.baseline import BaselineWindow, baseline_window
@@ -20,16 +22,41 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class AnalyticResult:
-    """The outcome of one analytic over one data set."""
+    """The outcome of one analytic over one data set.
+
+    Its hits are kept as the Arrow rows the query returned and built as
+    :class:`~carhunt.hits.Hit` objects each time ``hits`` is read. A hit as a
+    Python object takes about three times the memory of its Arrow row, and a
+    hunt of 10M events with half a million hits held them all at once.
+    """
 
     analytic: Analytic
     reading: Reading
-    hits: list[Hit] = field(default_factory=list)
     error: str | None = None
     diagnostics: dict[str, int] = field(default_factory=dict)
     """Counts of the analytic's diagnostics, by name."""
     baseline: BaselineWindow | None = None
     """Windows and coverage of a baseline analytic."""
+    rows: pa.Table | None = field(default=None, repr=False)
+    """Rows of the analytic's query, one per hit; None when it did not run."""
+    sources: Mapping[int, Source] = field(default_factory=dict, repr=False)
+    """Sources the rows' evidence references point into."""
+
+    @property
+    def hits(self) -> list[Hit]:
+        """Return the hits, sorted by time and evidence, built from the rows."""
+        if self.rows is None:
+            return []
+        return hits_from_table(self.analytic, self.reading, self.rows, self.sources)
+
+    @property
+    def hit_count(self) -> int:
+        return 0 if self.rows is None else self.rows.num_rows
+
+    def keep_rows(self, rows: pa.Table, sources: Mapping[int, Source]) -> None:
+        """Keep the query's rows as this result's hits."""
+        self.rows = rows
+        self.sources = sources
 
 
 def run_analytics(
@@ -80,7 +107,7 @@ def _run_one(
         runtime = result.baseline.runtime_values()
     sql = render(analytic, result.reading, overrides, engine.dialect, runtime)
     table = engine.run(sql)
-    result.hits = hits_from_table(analytic, result.reading, table, sources)
+    result.keep_rows(table, sources)
     for diagnostic in analytic.diagnostics:
         sql = render_query(analytic, diagnostic.query, overrides, engine.dialect, runtime)
         rows = engine.run(sql).to_pylist()

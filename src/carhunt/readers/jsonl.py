@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from carhunt.account import RunAccount, Source
 from carhunt.readers.base import RAW_SCHEMA, BatchBuilder, Reader, repair_surrogate_escapes
 from carhunt.readers.embedded import expand_embedded_xml
-from carhunt.readers.text import BLOCK_SIZE, decode_head, iter_text, sniff_encoding
+from carhunt.readers.text import BLOCK_SIZE, decode_head, iter_lines, iter_text, sniff_encoding
 
 
 class JsonLinesReader(Reader):
@@ -81,17 +81,8 @@ class JsonLinesReader(Reader):
         self, blocks: Iterable[str], source: Source, account: RunAccount, line_number: int
     ) -> Iterator[pa.Table]:
         batch = BatchBuilder(source, account)
-        pending = ""
-        for block in blocks:
-            lines = (pending + block).split("\n")
-            pending = lines.pop()
-            for line in lines:
-                line_number += 1
-                table = self._add(batch, line, line_number)
-                if table is not None:
-                    yield table
-        if pending:
-            table = self._add(batch, pending, line_number + 1)
+        for number, line in iter_lines(blocks, line_number):
+            table = self._add(batch, line, number)
             if table is not None:
                 yield table
         table = batch.flush()

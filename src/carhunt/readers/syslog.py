@@ -21,7 +21,7 @@ import pyarrow as pa
 from carhunt.account import RunAccount, Source
 from carhunt.readers.base import BatchBuilder, Reader
 from carhunt.readers.eventxml import parse_event
-from carhunt.readers.text import decode_head, iter_text
+from carhunt.readers.text import decode_head, iter_lines, iter_text
 
 SYSMON_LINE = re.compile(r"\bsysmon(?:\[\d+\])?:\s*(<Event>.*)$")
 _MARKUP_OR_JSON = re.compile(r"\s*(?:[{\[]|<(?!\d{1,3}>))")
@@ -43,18 +43,8 @@ class LinuxSyslogReader(Reader):
 
     def read(self, stream: BinaryIO, source: Source, account: RunAccount) -> Iterator[pa.Table]:
         batch = BatchBuilder(source, account)
-        number = 0
-        pending = ""
-        for block in iter_text(stream, account):
-            lines = (pending + block).split("\n")
-            pending = lines.pop()
-            for line in lines:
-                number += 1
-                table = self._add(batch, line, number, account)
-                if table is not None:
-                    yield table
-        if pending:
-            table = self._add(batch, pending, number + 1, account)
+        for number, line in iter_lines(iter_text(stream, account)):
+            table = self._add(batch, line, number, account)
             if table is not None:
                 yield table
         table = batch.flush()

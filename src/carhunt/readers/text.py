@@ -9,7 +9,7 @@ write, with one ``decoded_as_windows_1252`` warning per input.
 from __future__ import annotations
 
 import codecs
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
 from carhunt.account import RunAccount
@@ -69,6 +69,24 @@ def iter_text(
         if final:
             return
         data = stream.read(block_size)
+
+
+def iter_lines(blocks: Iterable[str], first_number: int = 0) -> Iterator[tuple[int, str]]:
+    """Yield (1-based line number, line) of text given in blocks, without line ends.
+
+    ``first_number`` is the number of lines before the first block. A last
+    line without a line end is yielded too, and a trailing empty one is not.
+    """
+    number = first_number
+    pending = ""
+    for block in blocks:
+        lines = (pending + block).split("\n")
+        pending = lines.pop()
+        for line in lines:
+            number += 1
+            yield number, line
+    if pending:
+        yield number + 1, pending
 
 
 def read_text(stream: BinaryIO, account: RunAccount) -> str:

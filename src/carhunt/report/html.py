@@ -195,7 +195,7 @@ def technique_summary(result: HuntResult) -> list[dict[str, Any]]:
     """Return per ATT&CK technique hit: name, tactics, hits and analytics."""
     rows: dict[str, dict[str, Any]] = {}
     for _, item in analytic_results(result):
-        if not item.hits:
+        if not item.hit_count:
             continue
         counted: set[str] = set()
         # An analytic may list a technique twice, under different tactics: the hits
@@ -212,7 +212,7 @@ def technique_summary(result: HuntResult) -> list[dict[str, Any]]:
             for tactic in technique.tactics:
                 entry["tactics"][attack.tactic_name(tactic)] = None
             if technique.id not in counted:
-                entry["hits"] += len(item.hits)
+                entry["hits"] += item.hit_count
                 counted.add(technique.id)
             entry["analytics"][item.analytic.id] = None
     return [rows[key] for key in sorted(rows)]

@@ -87,13 +87,13 @@ def hits_layer(result: HuntResult) -> dict[str, Any]:
     scores: dict[str, int] = {}
     per_analytic: dict[tuple[str, str], int] = {}
     for _, item in analytic_results(result):
-        if not item.hits:
+        if not item.hit_count:
             continue
         analytic = item.analytic
         for technique in dict.fromkeys(t.id for t in analytic.techniques):
-            scores[technique] = scores.get(technique, 0) + len(item.hits)
+            scores[technique] = scores.get(technique, 0) + item.hit_count
             key = (technique, f"{analytic.id} {analytic.title}")
-            per_analytic[key] = per_analytic.get(key, 0) + len(item.hits)
+            per_analytic[key] = per_analytic.get(key, 0) + item.hit_count
     comments: dict[str, list[str]] = {}
     for (technique, label), count in sorted(per_analytic.items()):
         comments.setdefault(technique, []).append(f"{label}: {count:,} hits")

@@ -41,7 +41,7 @@ def summarize(result: HuntResult) -> list[AnalyticSummary]:
                     tuple(dict.fromkeys(t.id for t in analytic.techniques)),
                 ),
             )
-            summary.hits += len(item.hits)
+            summary.hits += item.hit_count
             flags: dict[str, int] = defaultdict(int, summary.flags)
             for hit in item.hits:
                 if hit.hostname:
