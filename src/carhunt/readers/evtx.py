@@ -330,20 +330,33 @@ class EvtxAudit:
             self._count_absent(chunk, intact, absent)
 
     def _recoverable(self, chunk: ChunkHeader, intact: list[RecordSpot]) -> list[RecordSpot]:
-        """Return the intact records worth recovering: current ones and true slack remnants.
+        """Return the intact records worth recovering, without damaged copies of claimed ones.
 
-        A record inside the chunk's written area (before its free-space offset)
-        whose id the header does not claim is a current record with a damaged id,
-        not an older one. Recovering it would count the record twice: once under
-        the wrong id, and once as the claimed id that is missing.
+        A record in the chunk's written area whose id the header does not claim
+        is taken for a claimed record with a damaged id when it sits where a
+        missing claimed id belongs (right after the record before that id, or
+        right before the one after it) and its id differs from that id in one
+        byte only. Recovering it would count the record twice: under the wrong
+        id, and as the missing claimed id. Other unclaimed records stay
+        recoverable: older ones in slack space, or newer ones that a stale
+        header does not describe yet (a log copied mid-write).
         """
         if not chunk.claims:
             return intact
         scope = self._in_scope(chunk, intact)
-        return [
-            spot for spot in intact
-            if spot.record_id in scope or spot.offset >= chunk.free_space_offset
-        ]
+        missing = {i for i in chunk.claimed if i not in self.seen}
+        ordered = sorted(intact, key=lambda spot: spot.offset)
+        kept = []
+        for index, spot in enumerate(ordered):
+            if spot.record_id in scope or spot.offset >= chunk.free_space_offset:
+                kept.append(spot)
+                continue
+            before = ordered[index - 1].record_id + 1 if index else None
+            after = ordered[index + 1].record_id - 1 if index + 1 < len(ordered) else None
+            displaced = {i for i in (before, after) if i in missing}
+            if not any(_one_byte_apart(spot.record_id, i) for i in displaced):
+                kept.append(spot)
+        return kept
 
     def _in_scope(self, chunk: ChunkHeader, intact: list[RecordSpot]) -> set[int]:
         """Return the ids of the records that belong to the chunk's current content.
@@ -460,6 +473,14 @@ class EvtxAudit:
 
     def _anomaly(self, offset: int, kind: str, detail: str) -> None:
         self.account.anomaly(self.source, _hex(offset), kind, detail)
+
+
+def _one_byte_apart(first: int, second: int) -> bool:
+    """Return True when two record ids differ, and only within one byte."""
+    difference = first ^ second
+    return difference != 0 and any(
+        difference & ~(0xFF << (8 * byte)) == 0 for byte in range(8)
+    )
 
 
 def label_offset(chunk: ChunkHeader, spot: RecordSpot) -> str:
