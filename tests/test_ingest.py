@@ -12,6 +12,7 @@ import pytest
 from carhunt.account import ErrorPolicy, RunAccount, Source
 from carhunt.cli.main import EXIT_USAGE, main
 from carhunt.cli.progress import ProgressBar, wanted
+from carhunt.dataset import ingest_paths
 from carhunt.errors import BadInputError, UsageError
 from carhunt.ingest import PassQueue
 from carhunt.pipeline import HuntOptions, hunt
@@ -160,25 +161,38 @@ def test_progress_bar_counts_files_and_records() -> None:
     assert "running analytics" in drawn
 
 
-def test_hunt_reports_progress_to_its_listener(tmp_path: Path) -> None:
+class Listener:
+    """Records what a run reports to its progress listener."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, object]] = []
+
+    def start(self, files: int | None) -> None:
+        self.seen.append(("start", files))
+
+    def advance(self, path: str, records: int) -> None:
+        self.seen.append(("advance", records))
+
+    def file_done(self, path: str) -> None:
+        self.seen.append(("done", Path(path).name))
+
+    def phase(self, description: str) -> None:
+        self.seen.append(("phase", description))
+
+
+def test_hunt_reports_progress(tmp_path: Path) -> None:
     path = write_events(tmp_path / "a.jsonl", [json.loads(line) for line in events(4)])
-    seen: list[tuple[str, object]] = []
-
-    class Listener:
-        def start(self, files: int | None) -> None:
-            seen.append(("start", files))
-
-        def advance(self, path: str, records: int) -> None:
-            seen.append(("advance", records))
-
-        def file_done(self, path: str) -> None:
-            seen.append(("done", Path(path).name))
-
-        def phase(self, description: str) -> None:
-            seen.append(("phase", description))
-
-    hunt([str(path)], HuntOptions(), Listener())
-    assert seen == [
+    listener = Listener()
+    hunt([str(path)], HuntOptions(), listener)
+    assert listener.seen == [
         ("start", None), ("advance", 4), ("done", "a.jsonl"),
         ("phase", "finalizing"), ("phase", "running analytics"),
     ]
+
+
+def test_parquet_ingest_reports_progress(tmp_path: Path) -> None:
+    path = write_events(tmp_path / "a.jsonl", [json.loads(line) for line in events(3)])
+    listener = Listener()
+    result = ingest_paths([str(path)], tmp_path / "data", progress=listener)
+    assert len(result.added) == 1
+    assert listener.seen == [("start", None), ("advance", 3), ("done", "a.jsonl")]

@@ -23,6 +23,7 @@ from carhunt.engines import ENGINES
 from carhunt.engines.base import Engine, EngineSettings
 from carhunt.engines.duckdb import DuckDBEngine
 from carhunt.errors import CarhuntError
+from carhunt.ingest import Progress
 from carhunt.model import car
 from carhunt.normalize.envelope import quote
 from carhunt.normalize.finalize import FlowOrientation
@@ -63,20 +64,27 @@ def ingest_paths(
     engine_name: str = "duckdb",
     settings: EngineSettings | None = None,
     input_format: str | None = None,
+    progress: Progress | None = None,
 ) -> IngestResult:
     """Normalize the files under ``paths`` into the data set at ``root``, skipping known ones.
 
     The engine parses the files into the staging folder, Spark on its
     executors. This process then commits each file's Parquet files and
     manifest line, so a file ingested twice, in one run or two, is kept once.
+    ``progress`` hears of each file as its engine finishes it.
     """
     result = IngestResult(RunAccount())
     items = iter_inputs(list(paths), result.account, input_format)
+    if progress is not None:
+        progress.start(None)
     store = ParquetStore(root, create=True)
     known = store.entries()
     engine = open_engine(engine_name, settings or EngineSettings())
     try:
         for staged in engine.parse_files(items, store, frozenset(known)):
+            if progress is not None:
+                progress.advance(staged.path, staged.account.read)
+                progress.file_done(staged.path)
             if not staged.sha256:
                 result.account.merge(staged.account)
                 continue

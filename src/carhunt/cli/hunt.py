@@ -14,8 +14,7 @@ from carhunt.analytics.base import Reading
 from carhunt.analytics.baseline import parse_now
 from carhunt.analytics.config import load_parameters
 from carhunt.cli.main import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL, EXIT_WARNINGS
-from carhunt.cli.progress import ProgressBar
-from carhunt.cli.progress import wanted as progress_wanted
+from carhunt.cli.progress import progress_bar
 from carhunt.demo import capture_path
 from carhunt.engines import ENGINES
 from carhunt.errors import BadInputError
@@ -234,11 +233,7 @@ def hunt(
 
 def _run_with_progress(inputs: list[str], options: HuntOptions) -> HuntResult:
     """Run the hunt, with a progress bar on standard error when it is a terminal."""
-    context = click.get_current_context(silent=True)
-    quiet = bool(context is not None and (context.find_root().obj or {}).get("quiet"))
-    if not progress_wanted(quiet):
-        return run_hunt(inputs, options)
-    with ProgressBar() as bar:
+    with progress_bar() as bar:
         return run_hunt(inputs, options, bar)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from carhunt.cli.main import EXIT_OK, EXIT_PARTIAL
+from carhunt.cli.progress import progress_bar
 from carhunt.dataset import IngestResult, ingest_paths
 from carhunt.engines import ENGINES
 from carhunt.engines.base import EngineSettings
@@ -62,8 +63,9 @@ def ingest(
       carhunt ingest logs/ --parquet cases/acme
       carhunt ingest hdfs-mount/logs --parquet /shared/acme --engine spark --master yarn
     """
-    result = ingest_paths(
-        list(paths), parquet_path, engine, EngineSettings(master=master), input_format
-    )
+    with progress_bar() as bar:
+        result = ingest_paths(
+            list(paths), parquet_path, engine, EngineSettings(master=master), input_format, bar
+        )
     print_ingest(result, parquet_path)
     return EXIT_PARTIAL if result.account.failures else EXIT_OK

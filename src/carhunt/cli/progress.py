@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import TextIO
 
+import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
@@ -17,6 +20,18 @@ def wanted(quiet: bool, stream: TextIO | None = None) -> bool:
     """Return True when a progress bar should be drawn: not quiet, and a terminal."""
     target = sys.stderr if stream is None else stream
     return not quiet and target.isatty()
+
+
+@contextmanager
+def progress_bar() -> Iterator[ProgressBar | None]:
+    """Yield the command's progress bar, or None under -q or off a terminal."""
+    context = click.get_current_context(silent=True)
+    quiet = bool(context is not None and (context.find_root().obj or {}).get("quiet"))
+    if not wanted(quiet):
+        yield None
+        return
+    with ProgressBar() as bar:
+        yield bar
 
 
 class ProgressBar:

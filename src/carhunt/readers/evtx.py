@@ -332,31 +332,31 @@ class EvtxAudit:
     def _recoverable(self, chunk: ChunkHeader, intact: list[RecordSpot]) -> list[RecordSpot]:
         """Return the intact records worth recovering, without damaged copies of claimed ones.
 
-        A record in the chunk's written area whose id the header does not claim
-        is taken for a claimed record with a damaged id when it sits where a
-        missing claimed id belongs (right after the record before that id, or
-        right before the one after it) and its id differs from that id in one
-        byte only. Recovering it would count the record twice: under the wrong
-        id, and as the missing claimed id. Other unclaimed records stay
-        recoverable: older ones in slack space, or newer ones that a stale
-        header does not describe yet (a log copied mid-write).
+        Some records in the chunk's written area carry an id the header does not
+        claim. Such a record is a claimed one with a damaged id when two things
+        hold: it sits where a missing claimed id belongs (next to that id's
+        neighbours), and its id differs from that id in one byte only.
+        Recovering it would count the record twice, under the wrong id and as
+        the missing claimed id. Other unclaimed records stay recoverable: older
+        ones in slack space, or newer ones that a stale header does not describe
+        yet (a log copied mid-write).
         """
         if not chunk.claims:
             return intact
         scope = self._in_scope(chunk, intact)
         missing = {i for i in chunk.claimed if i not in self.seen}
         ordered = sorted(intact, key=lambda spot: spot.offset)
-        kept = []
+        recoverable = []
         for index, spot in enumerate(ordered):
             if spot.record_id in scope or spot.offset >= chunk.free_space_offset:
-                kept.append(spot)
+                recoverable.append(spot)
                 continue
             before = ordered[index - 1].record_id + 1 if index else None
             after = ordered[index + 1].record_id - 1 if index + 1 < len(ordered) else None
             displaced = {i for i in (before, after) if i in missing}
             if not any(_one_byte_apart(spot.record_id, i) for i in displaced):
-                kept.append(spot)
-        return kept
+                recoverable.append(spot)
+        return recoverable
 
     def _in_scope(self, chunk: ChunkHeader, intact: list[RecordSpot]) -> set[int]:
         """Return the ids of the records that belong to the chunk's current content.
