@@ -63,7 +63,7 @@ def _size_table(sizes: list[dict[str, Any]]) -> list[str]:
         "## Throughput and memory per size",
         "",
         "Medians over the repeated runs; peak RSS is the largest of the runs, summed "
-        "over the process and its worker processes; load is the 1-minute load "
+        "over the process and any child processes; load is the 1-minute load "
         "average before and after the first run.",
         "",
         "| size | records | measurement | seconds | records/s | CPU s | records/CPU s "
