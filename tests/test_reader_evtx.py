@@ -10,7 +10,7 @@ import pytest
 
 from carhunt.account import RunAccount, Source
 from carhunt.readers import detect
-from carhunt.readers.evtx import EvtxReader
+from carhunt.readers.evtx import EvtxReader, parse
 
 
 def read_all(path: Path) -> tuple[pa.Table | None, RunAccount]:
@@ -60,3 +60,23 @@ def test_evtx_sniff() -> None:
     assert detect(b"ElfFile\x00" + b"\x00" * 100) is EvtxReader
     assert EvtxReader.sniff(b"ElfChnk\x00") is True
     assert EvtxReader.sniff(b"{") is False
+
+
+SCHTASK = ("EVTX-ATTACK-SAMPLES", "AutomatedTestingTools", "Malware", "rundll32_cmd_schtask.evtx")
+
+
+@pytest.mark.corpus
+def test_parse_blocks_keep_record_order(corpus: Path) -> None:
+    blocks = list(parse(str(corpus.joinpath(*SCHTASK)), 1, 1000, block=7))
+    ids = [record_id for block in blocks if not isinstance(block, str) for record_id in block[0]]
+    assert ids == list(range(1, 51))
+    assert [len(block[0]) for block in blocks if not isinstance(block, str)] == [7] * 7 + [1]
+    assert all(not isinstance(block, str) for block in blocks)
+
+
+@pytest.mark.corpus
+def test_parse_stops_at_record_limit(corpus: Path) -> None:
+    blocks = list(parse(str(corpus.joinpath(*SCHTASK)), 1, 10, block=4))
+    ids = [record_id for block in blocks if not isinstance(block, str) for record_id in block[0]]
+    assert ids == list(range(1, 11))
+    assert blocks[-1] == "parser returned more than 10 records, more than the file can hold"

@@ -88,40 +88,38 @@ def parse(
     records = parser.records_json()
     ids: list[int] = []
     payloads: list[str] = []
-    count = 0
+    yielded = 0
     failures = 0
-    while True:
+    exhausted = False
+    while not exhausted:
         try:
-            # The loop body is the hot path of EVTX reading: no call per record.
+            # The hot path of EVTX reading: no Python call per record.
             for record in records:
                 if record is None:
                     continue
                 ids.append(record["event_record_id"])
                 payloads.append(record["data"])
                 if len(ids) >= block:
-                    count += len(ids)
-                    if count > limit:
-                        break
-                    yield ids, payloads
-                    ids, payloads = [], []
+                    break
             else:
-                break
+                exhausted = True
         except RuntimeError as error:
+            # The iterator goes on after a bad record; the records collected so far stay.
             failures += 1
             yield str(error)
             if failures > limit:
                 return
             continue
-        break
-    count += len(ids) if count <= limit else 0
-    if count > limit:
-        keep = max(len(ids) - (count - limit), 0)
-        if keep:
-            yield ids[:keep], payloads[:keep]
-        yield f"parser returned more than {limit} records, more than the file can hold"
-        return
-    if ids:
-        yield ids, payloads
+        room = limit - yielded
+        if len(ids) > room:
+            if room:
+                yield ids[:room], payloads[:room]
+            yield f"parser returned more than {limit} records, more than the file can hold"
+            return
+        if ids:
+            yield ids, payloads
+            yielded += len(ids)
+            ids, payloads = [], []
 
 
 class EvtxReader(Reader):
