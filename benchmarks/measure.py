@@ -24,7 +24,7 @@ POLL_SECONDS = 0.05
 
 @dataclass(frozen=True)
 class Measurement:
-    """What one run of a command cost, and what it printed as its result line."""
+    """Cost of one run of a command, and the result line it printed."""
 
     command: list[str]
     seconds: float

@@ -3,7 +3,7 @@
 Three steps, each optional:
 
 ``generate``  write N events as JSON lines files, made from the real Sysmon
-              records of the corpus's EVTX files: every copy of a record gets
+              records of the corpus's EVTX files. Every copy of a record gets
               its own host, time shift, process ids and GUIDs, so joins and
               windows see many distinct values. Generated data stays out of
               the repository (benchmarks/data/ is ignored).

@@ -34,7 +34,7 @@ from carhunt.store.duckdb_store import Store
 # Comparable EQL queries over the pyevtx-rs JSON of the same records, one per
 # carhunt analytic that a single-event EQL query can express. Each matches the
 # events the analytic's recommended query selects; the carhunt queries also
-# join, window and aggregate where the analytic asks for it.
+# join, window and aggregate where the analytic requires it.
 EQL_QUERIES = {
     "CAR-2013-02-003": (
         'any where Event.System.EventID == 1 and Event.EventData.Image == "*\\\\cmd.exe"'

@@ -1,4 +1,4 @@
-"""Ingestion in passes on a background thread, the store's memory limit, the progress bar."""
+"""Ingestion in passes on background threads, the store's memory limit, the progress bar."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from carhunt.account import ErrorPolicy, RunAccount, Source
 from carhunt.cli.main import EXIT_USAGE, main
-from carhunt.cli.progress import ProgressBar, wanted
+from carhunt.cli.progress import ProgressBar, should_draw
 from carhunt.dataset import ingest_paths
 from carhunt.errors import BadInputError, UsageError
 from carhunt.ingest import PassQueue
@@ -45,7 +45,7 @@ def table_rows(store: Store, table: str) -> list[tuple[object, ...]]:
     ]
 
 
-def test_passes_store_what_direct_ingestion_stores() -> None:
+def test_passes_match_direct_ingest() -> None:
     source = Source(1, "a.jsonl")
     batches = [raw(source, events(7, first)) for first in (1, 8, 15, 22)]
     direct, queued = Store(), Store()
@@ -65,7 +65,7 @@ def test_passes_store_what_direct_ingestion_stores() -> None:
     queued.close()
 
 
-def test_small_batches_are_joined_into_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_small_batches_join_passes(monkeypatch: pytest.MonkeyPatch) -> None:
     store = Store()
     account = RunAccount()
     source = Source(1, "a.jsonl")
@@ -96,7 +96,7 @@ def test_fail_policy_raises_in_caller() -> None:
     store.close()
 
 
-def test_hunt_reads_every_file_through_passes(tmp_path: Path) -> None:
+def test_hunt_reads_all_files(tmp_path: Path) -> None:
     for index in range(5):
         write_events(tmp_path / f"host{index}.jsonl",
                      [json.loads(line) for line in events(3, 10 * index + 1)])
@@ -120,12 +120,12 @@ def test_memory_limit_spill_folder() -> None:
     assert not folder.exists()
 
 
-def test_bad_memory_limit_is_a_usage_error() -> None:
+def test_bad_memory_limit_rejected() -> None:
     with pytest.raises(UsageError, match="invalid memory limit"):
         Store(memory_limit="lots")
 
 
-def test_cli_rejects_a_bad_memory_limit(
+def test_cli_bad_memory_limit(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = write_events(tmp_path / "a.jsonl", [process(1, "C:\\Windows\\cmd.exe")])
@@ -139,13 +139,13 @@ class Terminal(io.StringIO):
         return True
 
 
-def test_progress_only_on_a_terminal_and_not_quiet() -> None:
-    assert wanted(False, Terminal()) is True
-    assert wanted(True, Terminal()) is False
-    assert wanted(False, io.StringIO()) is False
+def test_progress_terminal_only() -> None:
+    assert should_draw(False, Terminal()) is True
+    assert should_draw(True, Terminal()) is False
+    assert should_draw(False, io.StringIO()) is False
 
 
-def test_progress_bar_counts_files_and_records() -> None:
+def test_progress_bar_counts() -> None:
     stream = Terminal()
     with ProgressBar(stream) as bar:
         bar.start(None)
@@ -162,7 +162,7 @@ def test_progress_bar_counts_files_and_records() -> None:
 
 
 class Listener:
-    """Records what a run reports to its progress listener."""
+    """Recorder of what a run reports to its progress listener."""
 
     def __init__(self) -> None:
         self.seen: list[tuple[str, object]] = []

@@ -66,7 +66,7 @@ SCHTASK = ("EVTX-ATTACK-SAMPLES", "AutomatedTestingTools", "Malware", "rundll32_
 
 
 @pytest.mark.corpus
-def test_parse_blocks_keep_record_order(corpus: Path) -> None:
+def test_parse_block_order(corpus: Path) -> None:
     blocks = list(parse(str(corpus.joinpath(*SCHTASK)), 1, 1000, block=7))
     ids = [record_id for block in blocks if not isinstance(block, str) for record_id in block[0]]
     assert ids == list(range(1, 51))
@@ -75,7 +75,7 @@ def test_parse_blocks_keep_record_order(corpus: Path) -> None:
 
 
 @pytest.mark.corpus
-def test_parse_stops_at_record_limit(corpus: Path) -> None:
+def test_parse_record_limit(corpus: Path) -> None:
     blocks = list(parse(str(corpus.joinpath(*SCHTASK)), 1, 10, block=4))
     ids = [record_id for block in blocks if not isinstance(block, str) for record_id in block[0]]
     assert ids == list(range(1, 11))

@@ -90,7 +90,7 @@ def _both_paths(data: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[list[obje
     trailing=st.booleans(),
 )
 @settings(max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture])
-def test_arrow_lines_equal_python_lines(
+def test_arrow_equals_python_lines(
     lines: list[str], trailing: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data = "\n".join(lines).encode() + (b"\n" if trailing else b"")
@@ -98,7 +98,7 @@ def test_arrow_lines_equal_python_lines(
     assert fast == slow
 
 
-def test_lines_across_small_blocks_keep_numbers(
+def test_small_blocks_keep_numbers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(jsonl, "BLOCK_SIZE", 5)

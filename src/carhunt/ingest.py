@@ -59,7 +59,7 @@ class Progress(Protocol):
 
 
 class PassQueue:
-    """Collects raw batches into passes and normalizes them in a background thread.
+    """Collects raw batches into passes and normalizes them in background threads.
 
     Use it as a context manager. Leaving the block normally normalizes what is
     left and waits for every pass. Leaving it on an error cancels the queued pass

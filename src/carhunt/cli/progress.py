@@ -16,7 +16,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 REFRESH_PER_SECOND = 4
 
 
-def wanted(quiet: bool, stream: TextIO | None = None) -> bool:
+def should_draw(quiet: bool, stream: TextIO | None = None) -> bool:
     """Return True when a progress bar should be drawn: not quiet, and a terminal."""
     target = sys.stderr if stream is None else stream
     return not quiet and target.isatty()
@@ -27,7 +27,7 @@ def progress_bar() -> Iterator[ProgressBar | None]:
     """Yield the command's progress bar, or None under -q or off a terminal."""
     context = click.get_current_context(silent=True)
     quiet = bool(context is not None and (context.find_root().obj or {}).get("quiet"))
-    if not wanted(quiet):
+    if not should_draw(quiet):
         yield None
         return
     with ProgressBar() as bar:

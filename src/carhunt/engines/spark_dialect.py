@@ -100,8 +100,8 @@ def _string(node: exp.Expr | None) -> str | None:
 def _flags(modifiers: str | None) -> str:
     if not modifiers:
         return ""
-    kept = "".join(sorted({_REGEX_FLAGS[c] for c in modifiers if c in _REGEX_FLAGS}))
-    return f"(?{kept})" if kept else ""
+    flags = "".join(sorted({_REGEX_FLAGS[c] for c in modifiers if c in _REGEX_FLAGS}))
+    return f"(?{flags})" if flags else ""
 
 
 def _pattern(node: exp.Expr, modifiers: str | None = None, full: bool = False) -> exp.Expr:
@@ -226,8 +226,8 @@ def _non_null(array: exp.Expr) -> exp.Expr:
 
 def _typed_nodes(expression: exp.Expr) -> dict[int, exp.DataType | None]:
     """Return the argument type of each len() and epoch_ms() call, keyed by node id."""
-    wanted = (exp.Length, exp.UnixToTime)
-    originals = list(expression.find_all(*wanted))
+    typed_kinds = (exp.Length, exp.UnixToTime)
+    originals = list(expression.find_all(*typed_kinds))
     if not originals:
         return {}
     try:
@@ -242,7 +242,7 @@ def _typed_nodes(expression: exp.Expr) -> dict[int, exp.DataType | None]:
     except SqlglotError as error:
         log.debug("type annotation failed, len() and epoch_ms() keep defaults: %s", error)
         return {}
-    copies = list(typed.find_all(*wanted))
+    copies = list(typed.find_all(*typed_kinds))
     if len(copies) != len(originals):
         return {}
     return {id(o): c.this.type for o, c in zip(originals, copies, strict=True)}

@@ -59,7 +59,7 @@ DERIVED_USER_GUIDS: dict[str, str] = {
 def derived_user_select(table: car.ObjectAction, relation: Relation) -> str:
     """Return the SELECT of a table with ``user`` filled from the process's event 1.
 
-    A row whose user is logged keeps it; a row without one takes the user of
+    A row whose user is logged keeps it. A row without one takes the user of
     the process/create event with the same host and GUID, marked user_derived.
     Rows already derived (user_derived true) are derived again, so the SELECT
     gives the same rows when run over its own output.
